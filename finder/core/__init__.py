@@ -1,0 +1,1 @@
+"""The Qt-free core: catalog, extraction, chunking, embedding, indexing and search."""

@@ -1,0 +1,1 @@
+"""Embedding providers: the protocol, the registry, local and remote implementations."""
