@@ -1,0 +1,23 @@
+"""`python -m finder`: the desktop app with no arguments, the CLI with a subcommand."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and not args[0].startswith("--") or any(a in ("-h", "--help", "--version") for a in args[:1]):
+        from finder.cli import main as cli_main
+
+        return cli_main(args)
+    try:
+        from finder.gui.app import run
+    except ImportError as exc:  # GUI not installed or no Qt libraries
+        print(f"finder: the desktop app cannot start ({exc}); use the `finder` command line", file=sys.stderr)
+        return 1
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,273 @@
+"""Command line over the core: index, search, status, similar, forget, watch, provider."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from finder import __version__
+from finder.core.errors import FinderError
+from finder.core.search import SearchFilters
+from finder.core.types import Hit, IndexStatus
+
+
+def _service():  # type: ignore[no-untyped-def]
+    from finder.core.service import FinderService
+
+    return FinderService()
+
+
+class _Bars:
+    """Progress on a terminal (rich), silence otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress = None
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> _Bars:
+        if self.enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self._progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeRemainingColumn(), transient=False)
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        if self._progress is None:
+            return
+        label = {"scan": "Scanning", "extract": "Keyword index", "embed": "Meaning index"}.get(p.phase, p.phase)
+        task = self._tasks.get(p.phase)
+        if task is None:
+            task = self._progress.add_task(label, total=p.total or None)
+            self._tasks[p.phase] = task
+        self._progress.update(task, completed=p.done, total=p.total or None)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.exists():
+            print(f"finder: {p} does not exist", file=sys.stderr)
+            return 2
+    if args.dry_run:
+        from finder.core import extract as extraction
+        from finder.core.config import load_settings
+        from finder.core.scan import estimate
+
+        est = estimate([p.resolve() for p in paths], load_settings(), is_supported=extraction.is_supported)
+        data = {k: v for k, v in vars(est).items()}
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(f"{est.files} files, {est.bytes / 2**20:.1f} MB, about {est.est_chunks} passages")
+            print(f"keyword-searchable in ~{est.est_seconds_keyword:.0f} s, "
+                  f"meaning index in ~{est.est_seconds_embed / 60:.0f} min")
+        return 0
+    service = _service()
+    cancel = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        with _Bars(sys.stderr.isatty() and not args.quiet) as bars:
+            service.add_roots(paths) if paths else None
+            service.scan([p.resolve() for p in paths] or None, cancel, bars)
+            service.extract_pending(cancel, bars)
+            if not args.no_wait and not cancel.is_set():
+                service.embed(cancel, bars)
+    except FinderError as exc:
+        print(f"finder: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        st = service.status(error_limit=0)
+        service.close()
+    if not args.quiet:
+        print(f"{st.indexed} files indexed ({st.chunks} passages, {st.embedded_chunks} with meaning), "
+              f"{st.skipped} skipped, {st.failed} failed", file=sys.stderr)
+    return 130 if cancel.is_set() else 0
+
+
+def _filters(args: argparse.Namespace) -> SearchFilters | None:
+    kinds = frozenset(args.kind or ())
+    folder = os.path.abspath(args.folder) if args.folder else None
+    if not kinds and not folder:
+        return None
+    return SearchFilters(folder=folder, kinds=kinds)
+
+
+def _print_hits(hits: list[Hit]) -> None:
+    if not hits:
+        print("no results")
+    for i, hit in enumerate(hits, 1):
+        page = f"  (page {hit.page})" if hit.page else ""
+        print(f"{i:2}. {hit.path}{page}  [{'+'.join(hit.channels)} {hit.score:.4f}]")
+        if hit.snippet:
+            print(f"      {hit.snippet[:200]}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    service = _service()
+    filters = _filters(args)
+    try:
+        if args.stdin:
+            for line in sys.stdin:
+                query = line.rstrip("\n")
+                hits = service.search(query, args.limit, mode=args.mode, filters=filters) if query.strip() else []
+                sys.stdout.write(json.dumps([h.to_json() for h in hits], ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            return 0
+        query = " ".join(args.query)
+        hits = service.search(query, args.limit, mode=args.mode, filters=filters)
+        if args.json:
+            print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
+        else:
+            _print_hits(hits)
+        return 0
+    except FinderError as exc:
+        print(f"finder: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    service = _service()
+    try:
+        hits = service.similar(Path(args.path), args.limit)
+    except FinderError as exc:
+        print(f"finder: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
+    else:
+        _print_hits(hits)
+    return 0
+
+
+def _print_status(st: IndexStatus) -> None:
+    print(f"Folders:    {', '.join(st.roots) or '(none)'}")
+    print(f"Files:      {st.indexed} indexed, {st.pending} pending, {st.skipped} skipped, {st.failed} failed")
+    print(f"Passages:   {st.chunks} keyword-searchable, {st.embedded_chunks} with meaning")
+    where = "text is sent to a remote service" if st.remote else "everything stays on this computer"
+    print(f"Embedding:  {st.model_id} via {st.provider} ({where})")
+    if st.eta_seconds:
+        print(f"ETA:        meaning index complete in about {st.eta_seconds / 60:.1f} min")
+    if st.paused:
+        print("Indexing is paused.")
+    if st.errors:
+        print("Problems:")
+        for path, status, reason in st.errors:
+            print(f"  {status:8} {path}: {reason}")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    service = _service()
+    try:
+        st = service.status()
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps(st.to_json(), ensure_ascii=False))
+    else:
+        _print_status(st)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    service = _service()
+    try:
+        removed = service.forget(Path(args.path))
+    finally:
+        service.close()
+    print(f"forgot {removed} files under {os.path.abspath(args.path)}")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    service = _service()
+    try:
+        count = service.retry_failed()
+        service.extract_pending()
+    finally:
+        service.close()
+    print(f"retried {count} files")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finder", description="Find files by meaning (Semantic Finder).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("index", help="add folders or files and index them")
+    p.add_argument("paths", nargs="*", help="folders or files (none: re-scan the known folders)")
+    p.add_argument("--no-wait", action="store_true", help="return once keyword search works; embed later")
+    p.add_argument("--dry-run", action="store_true", help="only show what would be indexed")
+    p.add_argument("--json", action="store_true", help="with --dry-run: print JSON")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search the index")
+    p.add_argument("query", nargs="*")
+    p.add_argument("--limit", "-n", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--stdin", action="store_true", help="one query per input line → one JSON array per line")
+    p.add_argument("--mode", choices=["hybrid", "lexical", "vector"], default="hybrid")
+    p.add_argument("--folder", help="only files under this folder")
+    p.add_argument("--kind", action="append", help="only this kind (text, markdown, code, pdf, html, rst, data)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("similar", help="files closest in meaning to a file")
+    p.add_argument("path")
+    p.add_argument("--limit", "-n", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("status", help="what is indexed, pending and failed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("forget", help="remove a folder or file from the index")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("retry", help="retry files that failed")
+    p.set_defaults(func=cmd_retry)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    if args.command == "search" and not args.stdin and not args.query:
+        parser.error("search needs a QUERY (or --stdin)")
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""Query → ranked files: file-name, keyword and meaning channels fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from finder.core.embed.base import EmbeddingProvider
+from finder.core.snippet import make_snippet
+from finder.core.store import lexical
+from finder.core.store.db import Catalog
+from finder.core.store.vectors import VectorIndex
+from finder.core.tokens import WORD, has_cjk, highlight_terms, normalise, query_terms
+from finder.core.types import Hit, Passage
+
+CHANNELS = ("name", "lexical", "vector")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Narrow results to a folder, file kinds and a modification window."""
+
+    folder: str | None = None
+    kinds: frozenset[str] = frozenset()
+    modified_after: float | None = None
+    modified_before: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.folder or self.kinds or self.modified_after or self.modified_before)
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Reciprocal-rank fusion weights (tuned on the dev sets, see docs/models.md)."""
+
+    k: float = 60.0
+    name: float = 0.6
+    lexical: float = 1.0
+    vector: float = 1.0
+    phrase_boost: float = 1.5
+
+
+@dataclass
+class _Channel:
+    """One channel's file ranking: file id → (score, [(chunk id, score), …])."""
+
+    files: dict[int, float] = field(default_factory=dict)
+    chunks: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def ranked(self) -> list[int]:
+        return sorted(self.files, key=lambda f: -self.files[f])
+
+
+Semantic = Callable[[], "tuple[EmbeddingProvider, VectorIndex] | None"]
+
+
+class Searcher:
+    """Runs queries against the catalog; the semantic part is optional and pluggable."""
+
+    def __init__(self, catalog: Catalog, semantic: Semantic | None = None, fusion: Fusion | None = None) -> None:
+        self.catalog = catalog
+        self.semantic = semantic or (lambda: None)
+        self.fusion = fusion or Fusion()
+        self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.timings: dict[str, float] = {}
+
+    # -- channels --------------------------------------------------------------------
+    def _chunk_files(self, conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(conn.execute(f"SELECT id, file_id FROM chunks WHERE id IN ({marks})", part).fetchall())
+        return out
+
+    def lexical_channel(self, query: str, limit: int = 300) -> _Channel:
+        conn = self.catalog.reader()
+        terms = lexical.prune_terms(conn, query_terms(query))
+        hits = lexical.search_chunks(conn, terms, limit)
+        channel = _Channel()
+        if not hits:
+            return channel
+        owner = self._chunk_files(conn, [c for c, _s in hits])
+        phrase = normalise(query).strip()
+        use_phrase = (len(WORD.findall(phrase)) >= 2 and not has_cjk(phrase)) or (has_cjk(phrase) and len(phrase) >= 3)
+        texts: dict[int, str] = {}
+        if use_phrase:
+            top = [c for c, _s in hits[:50]]
+            marks = ",".join("?" * len(top))
+            texts = dict(conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", top).fetchall())
+        for chunk_id, score in hits:
+            file_id = owner.get(chunk_id)
+            if file_id is None:
+                continue
+            if use_phrase and phrase in normalise(texts.get(chunk_id, "")):
+                score *= self.fusion.phrase_boost
+            channel.chunks.setdefault(file_id, []).append((chunk_id, score))
+        for file_id, items in channel.chunks.items():
+            items.sort(key=lambda x: -x[1])
+            # Best passage counts most; more matching passages add a little.
+            channel.files[file_id] = items[0][1] + 0.1 * sum(s for _c, s in items[1:4])
+        return channel
+
+    def name_channel(self, query: str) -> _Channel:
+        conn = self.catalog.reader()
+        terms = query_terms(query)
+        words = WORD.findall(normalise(query))
+        prefix = words[-1] if words and not query.endswith(" ") else None
+        channel = _Channel()
+        hits = lexical.search_names(conn, terms, prefix)
+        if hits and terms:
+            # A name counts only when it covers much of the query: a long question that shares
+            # one common word with many file names says nothing about those files.
+            marks = ",".join("?" * len(hits))
+            names = dict(conn.execute(f"SELECT rowid, name FROM names_fts WHERE rowid IN ({marks})",
+                                      [f for f, _s in hits]).fetchall())
+            for file_id, score in hits:
+                words = set(names.get(file_id, "").split())
+                covered = sum(1 for t in terms if t in words or any(w.startswith(t) for w in words))
+                if covered / len(terms) >= 0.5 or covered >= 3:
+                    channel.files[file_id] = score * covered / len(terms)
+        else:
+            for file_id, score in hits:
+                channel.files[file_id] = score
+        exact = query.strip()
+        if exact and len(exact) >= 2:
+            for (file_id,) in conn.execute(
+                "SELECT id FROM files WHERE name=? COLLATE NOCASE LIMIT 20", (exact,)
+            ):
+                channel.files[file_id] = channel.files.get(file_id, 0.0) + 1000.0
+        return channel
+
+    def embed_query(self, provider: EmbeddingProvider, query: str) -> np.ndarray:
+        key = (provider.model_id, query)
+        vec = self._qcache.get(key)
+        if vec is None:
+            vec = provider.embed_query(query)
+            self._qcache[key] = vec
+            if len(self._qcache) > 256:
+                self._qcache.popitem(last=False)
+        else:
+            self._qcache.move_to_end(key)
+        return vec
+
+    def vector_channel_for(self, index: VectorIndex, qvecs: np.ndarray, k: int = 200,
+                           exclude_file: int | None = None) -> _Channel:
+        conn = self.catalog.reader()
+        best: dict[int, float] = {}
+        for q in np.atleast_2d(qvecs):
+            for label, score in index.search(q.astype(np.float32), k):
+                if score > best.get(label, -2.0):
+                    best[label] = score
+        channel = _Channel()
+        if not best:
+            return channel
+        labels = list(best)
+        hash_score: dict[str, float] = {}
+        for i in range(0, len(labels), 500):
+            part = labels[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for vid, h in conn.execute(f"SELECT id, text_hash FROM vectors WHERE id IN ({marks})", part):
+                hash_score[h] = max(hash_score.get(h, -2.0), best[vid])
+        hashes = list(hash_score)
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for cid, fid, h in conn.execute(
+                f"SELECT c.id, c.file_id, c.text_hash FROM chunks c JOIN files f ON f.id=c.file_id "
+                f"WHERE c.text_hash IN ({marks}) AND f.status='indexed'", part
+            ):
+                if fid == exclude_file:
+                    continue
+                channel.chunks.setdefault(fid, []).append((cid, hash_score[h]))
+        for fid, items in channel.chunks.items():
+            items.sort(key=lambda x: -x[1])
+            channel.files[fid] = items[0][1]
+        return channel
+
+    # -- fusion --------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20, *, mode: str = "hybrid",
+               filters: SearchFilters | None = None) -> list[Hit]:
+        """Files best matching ``query``. ``mode``: hybrid, lexical (name + keywords) or vector."""
+        query = query.strip()
+        if not query:
+            return []
+        t0 = time.perf_counter()
+        channels: dict[str, _Channel] = {}
+        if mode in ("hybrid", "lexical"):
+            channels["name"] = self.name_channel(query)
+            channels["lexical"] = self.lexical_channel(query)
+        t1 = time.perf_counter()
+        if mode in ("hybrid", "vector"):
+            sem = self.semantic()
+            if sem is not None and sem[1].count:
+                provider, index = sem
+                qvec = self.embed_query(provider, query)
+                channels["vector"] = self.vector_channel_for(index, qvec)
+        t2 = time.perf_counter()
+        hits = self._fuse(channels, query, limit, filters)
+        self.timings = {"lexical": t1 - t0, "vector": t2 - t1, "fuse": time.perf_counter() - t2}
+        return hits
+
+    def _fuse(self, channels: dict[str, _Channel], query: str, limit: int,
+              filters: SearchFilters | None) -> list[Hit]:
+        f = self.fusion
+        weight = {"name": f.name, "lexical": f.lexical, "vector": f.vector}
+        scores: dict[int, float] = {}
+        matched: dict[int, list[str]] = {}
+        for name, channel in channels.items():
+            for rank, file_id in enumerate(channel.ranked()):
+                scores[file_id] = scores.get(file_id, 0.0) + weight[name] / (f.k + rank + 1)
+                matched.setdefault(file_id, []).append(name)
+        # Exact file-name matches go first whatever the other channels say.
+        name_ch = channels.get("name")
+        if name_ch:
+            for file_id, s in name_ch.files.items():
+                if s >= 1000.0:
+                    scores[file_id] += 1.0
+        order = sorted(scores, key=lambda fid: -scores[fid])
+        return self._hits(order, scores, matched, channels, query, limit, filters)
+
+    def _hits(self, order: list[int], scores: dict[int, float], matched: dict[int, list[str]],
+              channels: dict[str, _Channel], query: str, limit: int, filters: SearchFilters | None) -> list[Hit]:
+        conn = self.catalog.reader()
+        terms = highlight_terms(query)
+        hits: list[Hit] = []
+        for file_id in order:
+            if len(hits) >= limit:
+                break
+            row = conn.execute(
+                "SELECT display, size, mtime_ns, kind, status FROM files WHERE id=?", (file_id,)
+            ).fetchone()
+            if row is None or row[4] not in ("indexed", "pending"):
+                continue
+            display, size, mtime_ns, kind, _status = row
+            if filters is not None and filters.active and not _passes(filters, display, kind, mtime_ns / 1e9):
+                continue
+            chunk_ids: list[int] = []
+            for name in ("lexical", "vector"):
+                ch = channels.get(name)
+                for cid, _s in (ch.chunks.get(file_id, []) if ch else [])[:3]:
+                    if cid not in chunk_ids:
+                        chunk_ids.append(cid)
+            chunk_ids = chunk_ids[:3]
+            if chunk_ids:
+                marks = ",".join("?" * len(chunk_ids))
+                rows = {r[0]: r for r in conn.execute(
+                    f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", chunk_ids)}
+                picked = [rows[c] for c in chunk_ids if c in rows]
+            else:
+                picked = conn.execute(
+                    "SELECT id, text, page, start, end FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT 1",
+                    (file_id,),
+                ).fetchall()
+            passages = []
+            for cid, text, page, start, end in picked:
+                snippet, spans = make_snippet(text, terms)
+                passages.append(Passage(cid, snippet, spans, page, 0.0, start, end))
+            hits.append(Hit(display, scores[file_id], file_id, passages, matched.get(file_id, []),
+                            size, mtime_ns / 1e9, kind))
+        return hits
+
+    # -- more like this ------------------------------------------------------------------
+    def similar(self, file_id: int, vectors: np.ndarray, limit: int = 20) -> list[Hit]:
+        """Files closest in meaning to the file whose chunk vectors are given."""
+        sem = self.semantic()
+        if sem is None or len(vectors) == 0:
+            return []
+        _provider, index = sem
+        step = max(1, len(vectors) // 16)
+        probes = vectors[::step][:16]
+        channel = self.vector_channel_for(index, probes, k=100, exclude_file=file_id)
+        scores = {fid: s for fid, s in channel.files.items()}
+        order = sorted(scores, key=lambda fid: -scores[fid])
+        return self._hits(order, scores, {fid: ["vector"] for fid in order}, {"vector": channel}, "", limit, None)
+
+
+def _passes(filters: SearchFilters, display: str, kind: str, mtime: float) -> bool:
+    if filters.folder:
+        folder = filters.folder.rstrip("/") + "/"
+        if not display.startswith(folder):
+            return False
+    if filters.kinds and kind not in filters.kinds:
+        return False
+    if filters.modified_after is not None and mtime < filters.modified_after:
+        return False
+    if filters.modified_before is not None and mtime > filters.modified_before:
+        return False
+    return True

@@ -1,0 +1,235 @@
+"""The core as one object: settings, catalog, indexer, embedder and searcher wired together.
+
+The CLI and the GUI both drive Semantic Finder through ``FinderService``; it holds no Qt
+and blocks, so the GUI calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from finder.core.config import Settings, load_settings, save_settings
+from finder.core.embed.base import EmbeddingProvider
+from finder.core.embed.registry import create_provider
+from finder.core.embedding import Embedder, EmbedStats, file_vectors, missing_count
+from finder.core.errors import FinderError
+from finder.core.fsutil import data_home
+from finder.core.indexer import Indexer, ProgressCallback, ScanResult
+from finder.core.search import Searcher, SearchFilters
+from finder.core.store.db import Catalog, fs_key
+from finder.core.store.vectors import VectorIndex
+from finder.core.types import Hit, IndexStatus
+
+log = logging.getLogger(__name__)
+
+SERVING_KEY = "serving_model"
+
+
+class FinderService:
+    """Everything a front end needs: index folders, embed, search, report status."""
+
+    def __init__(self, home: Path | None = None, settings: Settings | None = None,
+                 provider: EmbeddingProvider | None = None) -> None:
+        self.home = Path(home) if home else data_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.settings = settings if settings is not None else load_settings(self.home)
+        self.catalog = Catalog(self.home)
+        self.indexer = Indexer(self.catalog, self.settings)
+        self._lock = threading.RLock()
+        self._providers: dict[str, EmbeddingProvider] = {}
+        self._indexes: dict[str, VectorIndex] = {}
+        self._injected = provider
+        self.searcher = Searcher(self.catalog, self._semantic)
+        self.embedder: Embedder | None = None
+
+    # -- settings --------------------------------------------------------------------
+    def update_settings(self, settings: Settings) -> None:
+        """Apply and save new settings; a new model starts its own index beside the old."""
+        with self._lock:
+            self.settings = settings
+            self.indexer.settings = settings
+            save_settings(settings, self.home)
+
+    # -- models ----------------------------------------------------------------------
+    def provider(self) -> EmbeddingProvider:
+        """The provider the settings select (the target of embedding)."""
+        with self._lock:
+            if self._injected is not None:
+                return self._injected
+            key = f"{self.settings.provider}|{self.settings.model}|{self.settings.base_url}|{self.settings.dimensions}"
+            prov = self._providers.get(key)
+            if prov is None:
+                prov = create_provider(self.settings)
+                self._providers[key] = prov
+            return prov
+
+    def vector_index(self, provider: EmbeddingProvider | None = None) -> VectorIndex:
+        provider = provider or self.provider()
+        with self._lock:
+            index = self._indexes.get(provider.model_id)
+            if index is None:
+                index = VectorIndex(self.catalog, provider.model_id, provider.dimension, self.home / "index")
+                index.load()
+                self._indexes[provider.model_id] = index
+            return index
+
+    def serving_model(self) -> str | None:
+        return self.catalog.get_meta(SERVING_KEY)
+
+    def _semantic(self) -> tuple[EmbeddingProvider, VectorIndex] | None:
+        """The model that answers queries: the target once it has vectors, else the old one."""
+        try:
+            target = self.provider()
+        except FinderError as exc:
+            log.warning("meaning search unavailable: %s", exc)
+            return None
+        serving = self.serving_model()
+        if serving in (None, target.model_id):
+            index = self.vector_index(target)
+            return (target, index) if index.count else None
+        # A model switch is in progress: keep answering with the old model if we still have it.
+        for prov in self._providers.values():
+            if prov.model_id == serving:
+                index = self.vector_index(prov)
+                return (prov, index) if index.count else None
+        index = self.vector_index(target)
+        return (target, index) if index.count else None
+
+    # -- indexing --------------------------------------------------------------------
+    def add_roots(self, paths: Sequence[Path]) -> list[Path]:
+        added = []
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            if not path.exists():
+                raise FinderError(f"{path} does not exist")
+            self.indexer.add_root(path)
+            added.append(path)
+        roots = tuple(dict.fromkeys([*self.settings.roots, *(str(p) for p in added)]))
+        if roots != self.settings.roots:
+            self.update_settings(self.settings.replace(roots=roots))
+        return added
+
+    def scan(self, roots: Sequence[Path] | None = None, cancel: threading.Event | None = None,
+             on_progress: ProgressCallback | None = None) -> ScanResult:
+        return self.indexer.scan(roots, cancel, on_progress)
+
+    def extract_pending(self, cancel: threading.Event | None = None,
+                        on_progress: ProgressCallback | None = None) -> int:
+        return self.indexer.process_pending(cancel, on_progress)
+
+    def embed(self, cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None,
+              cpu_cap: int | None = None) -> EmbedStats:
+        """Embed every chunk that has no vector yet for the selected model."""
+        provider = self.provider()
+        index = self.vector_index(provider)
+        embedder = Embedder(self.catalog, provider, index, cpu_cap)
+        self.embedder = embedder
+        if self.settings.paused:
+            embedder.pause.set()
+        stats = embedder.run(cancel, on_progress)
+        if stats.seconds_in_model > 0 and stats.embedded:
+            self.catalog.set_meta(f"embed_rate:{provider.model_id}", f"{stats.embedded / stats.seconds_total:.3f}")
+        if embedder.last_error is None and missing_count(self.catalog, provider.model_id, provider.remote) == 0:
+            if self.serving_model() != provider.model_id:
+                self.catalog.set_meta(SERVING_KEY, provider.model_id)
+        elif self.serving_model() is None and index.count:
+            self.catalog.set_meta(SERVING_KEY, provider.model_id)
+        if embedder.last_error is not None:
+            raise embedder.last_error
+        return stats
+
+    def index(self, paths: Sequence[Path] = (), *, embed: bool = True, cancel: threading.Event | None = None,
+              on_progress: ProgressCallback | None = None) -> ScanResult:
+        """Add ``paths`` as roots, make them keyword-searchable, then (optionally) embed."""
+        added = self.add_roots(paths) if paths else None
+        result = self.scan(added, cancel, on_progress)
+        self.extract_pending(cancel, on_progress)
+        if embed and not (cancel is not None and cancel.is_set()):
+            self.embed(cancel, on_progress)
+        return result
+
+    def forget(self, path: Path) -> int:
+        path = Path(os.path.abspath(path))
+        removed = self.indexer.forget(path)
+        roots = tuple(r for r in self.settings.roots if Path(r) != path and not Path(r).is_relative_to(path))
+        if roots != self.settings.roots:
+            self.update_settings(self.settings.replace(roots=roots))
+        return removed
+
+    def retry_failed(self) -> int:
+        return self.indexer.retry_failed()
+
+    # -- search ----------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20, *, mode: str = "hybrid",
+               filters: SearchFilters | None = None) -> list[Hit]:
+        return self.searcher.search(query, limit, mode=mode, filters=filters)
+
+    def similar(self, path: Path, limit: int = 20) -> list[Hit]:
+        """Files closest in meaning to ``path`` (which must be indexed and embedded)."""
+        sem = self._semantic()
+        if sem is None:
+            raise FinderError("no meaning index yet: wait for embedding to finish (see `finder status`)")
+        provider, _index = sem
+        key = fs_key(os.path.abspath(path))
+        row = self.catalog.reader().execute("SELECT id, status FROM files WHERE path=?", (key,)).fetchone()
+        if row is None:
+            raise FinderError(f"{path} is not indexed")
+        vectors = file_vectors(self.catalog, provider.model_id, key)
+        if len(vectors) == 0:
+            raise FinderError(f"{path} has no embedded text yet")
+        return self.searcher.similar(int(row[0]), vectors, limit)
+
+    # -- status ----------------------------------------------------------------------
+    def status(self, error_limit: int = 200) -> IndexStatus:
+        conn = self.catalog.reader()
+        counts = dict(conn.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+        st = IndexStatus()
+        st.roots = [r[0] for r in conn.execute("SELECT display FROM roots ORDER BY id")]
+        st.files = sum(counts.values())
+        st.indexed = counts.get("indexed", 0)
+        st.pending = counts.get("pending", 0)
+        st.skipped = counts.get("skipped", 0)
+        st.failed = counts.get("failed", 0) + counts.get("changed", 0)
+        st.chunks = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        st.provider = self.settings.provider
+        st.paused = self.settings.paused
+        try:
+            provider = self.provider()
+            st.model_id = provider.model_id
+            st.remote = bool(provider.remote)
+            distinct = int(conn.execute(
+                "SELECT COUNT(DISTINCT c.text_hash) FROM chunks c JOIN files f ON f.id=c.file_id "
+                "WHERE f.status='indexed'").fetchone()[0])
+            missing = missing_count(self.catalog, provider.model_id, provider.remote)
+            # Report chunk counts (not distinct texts): duplicates count as embedded.
+            st.embedded_chunks = max(0, st.chunks - missing) if distinct else 0
+            rate = float(self.catalog.get_meta(f"embed_rate:{provider.model_id}") or 0)
+            st.eta_seconds = missing / rate if rate and missing else (0.0 if not missing else None)
+        except FinderError as exc:
+            st.model_id = f"unavailable: {exc}"
+        st.errors = [
+            (r[0], r[1], r[2] or "")
+            for r in conn.execute(
+                "SELECT display, status, error FROM files WHERE status IN ('failed','skipped','changed') "
+                "ORDER BY status, display LIMIT ?", (error_limit,))
+        ]
+        return st
+
+    def close(self) -> None:
+        with self._lock:
+            for index in self._indexes.values():
+                try:
+                    index.save()
+                except OSError as exc:
+                    log.warning("could not save the vector index: %s", exc)
+            for prov in self._providers.values():
+                try:
+                    prov.close()
+                except Exception:  # noqa: BLE001 - closing must not raise
+                    pass
+            self.catalog.close()
+

@@ -1,0 +1,102 @@
+"""The lexical index: FTS5 over chunk bodies and over file names and folders, ranked by bm25."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+
+from finder.core.tokens import fts_quote, index_text
+
+_NAME_SPLIT = re.compile(r"(?<=[a-z])(?=[A-Z])|[_\-.+~]+")
+MAX_TERMS = 12  # more OR-ed terms than this only slow bm25 down without changing the top
+COMMON_FRACTION = 0.25  # a term in more than this share of chunks is dropped if others remain
+
+
+def name_text(name: str) -> str:
+    """File name as searchable words: 'myReport_2024-final.pdf' → 'my report 2024 final pdf'."""
+    return index_text(_NAME_SPLIT.sub(" ", name))
+
+
+def folder_text(path: str) -> str:
+    parts = PurePath(path).parts[:-1]
+    return index_text(" ".join(_NAME_SPLIT.sub(" ", p) for p in parts[-4:]))
+
+
+def add_chunks(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
+    conn.executemany(
+        "INSERT INTO chunks_fts(rowid, body) VALUES(?, ?)", ((cid, index_text(text)) for cid, text in rows)
+    )
+
+
+def delete_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> None:
+    conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", ((cid,) for cid in chunk_ids))
+
+
+def set_name(conn: sqlite3.Connection, file_id: int, display: str) -> None:
+    name = PurePath(display).name
+    conn.execute("DELETE FROM names_fts WHERE rowid=?", (file_id,))
+    conn.execute(
+        "INSERT INTO names_fts(rowid, name, folder) VALUES(?, ?, ?)",
+        (file_id, name_text(name), folder_text(display)),
+    )
+
+
+def delete_name(conn: sqlite3.Connection, file_id: int) -> None:
+    conn.execute("DELETE FROM names_fts WHERE rowid=?", (file_id,))
+
+
+def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+    """Drop very common terms (when rarer ones remain) and keep the rarest MAX_TERMS."""
+    if len(terms) <= 1:
+        return terms
+    dfs: dict[str, int] = {}
+    for term in terms:
+        probe = index_text(term).split()
+        key = probe[0] if probe else term
+        row = conn.execute("SELECT doc FROM chunks_vocab WHERE term=?", (key,)).fetchone()
+        dfs[term] = row[0] if row else 0
+    total = max(1, conn.execute("SELECT MAX(rowid) FROM chunks_fts").fetchone()[0] or 1)
+    present = [t for t in terms if dfs[t] > 0] or terms
+    rare = [t for t in present if dfs[t] <= COMMON_FRACTION * total]
+    kept = rare or present
+    if len(kept) > MAX_TERMS:
+        kept = sorted(kept, key=lambda t: dfs[t])[:MAX_TERMS]
+    return kept
+
+
+def search_chunks(conn: sqlite3.Connection, terms: list[str], limit: int = 300) -> list[tuple[int, float]]:
+    """Chunk ids matching any term, best first, with a positive bm25 score."""
+    if not terms:
+        return []
+    expr = " OR ".join(fts_quote(t) for t in terms)
+    try:
+        rows = conn.execute(
+            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+            (expr, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def search_names(
+    conn: sqlite3.Connection, terms: list[str], prefix: str | None = None, limit: int = 100
+) -> list[tuple[int, float]]:
+    """File ids whose name (weighted 10×) or folder matches, best first."""
+    parts = [fts_quote(t) for t in terms]
+    if prefix and len(prefix) >= 3 and prefix.isascii():
+        parts.append(fts_quote(prefix) + "*")
+    if not parts:
+        return []
+    expr = " OR ".join(parts)
+    try:
+        rows = conn.execute(
+            "SELECT rowid, bm25(names_fts, 10.0, 1.0) FROM names_fts WHERE names_fts MATCH ? "
+            "ORDER BY rank LIMIT ?",
+            (expr, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(int(r[0]), -float(r[1])) for r in rows]
