@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -208,6 +209,46 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from finder.core.live import LiveIndex
+
+    service = _service()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    if args.paths:
+        try:
+            service.add_roots([Path(p) for p in args.paths])
+        except FinderError as exc:
+            print(f"finder: {exc}", file=sys.stderr)
+            return 2
+    if not service.settings.roots:
+        print("finder: no folders to watch; pass some or run `finder index PATH` first", file=sys.stderr)
+        return 2
+    last = {"phase": ""}
+
+    def progress(p) -> None:  # type: ignore[no-untyped-def]
+        if p.phase != last["phase"] and not args.quiet:
+            label = {"idle": "up to date", "scan": "checking folders", "extract": "keyword index",
+                     "embed": "meaning index"}.get(p.phase, p.phase)
+            print(f"[{time.strftime('%H:%M:%S')}] {label}", file=sys.stderr, flush=True)
+        last["phase"] = p.phase
+
+    live = LiveIndex(service, on_progress=progress,
+                     on_notice=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True),
+                     force_polling=args.polling)
+    live.start()
+    if not args.quiet:
+        print(f"watching {', '.join(service.settings.roots)} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        live.stop()
+        service.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finder", description="Find files by meaning (Semantic Finder).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -245,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forget", help="remove a folder or file from the index")
     p.add_argument("path")
     p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("watch", help="keep the index in step with the folders until stopped")
+    p.add_argument("paths", nargs="*", help="folders to add before watching")
+    p.add_argument("--polling", action="store_true", help="poll instead of OS notifications (network drives)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("retry", help="retry files that failed")
     p.set_defaults(func=cmd_retry)

@@ -59,6 +59,29 @@ def _split_long(text: str, start: int, end: int, budget: int) -> list[tuple[int,
     return out
 
 
+def _tail(text: str, start: int, end: int, overlap: int) -> tuple[int, int, int] | None:
+    """The last sentences (else words) of ``text[start:end]`` weighing at most ``overlap``."""
+    lo, used = end, 0
+    while lo > start:
+        step = 3 if CJK_CHAR.match(text, lo - 1) else 1
+        if used + step > overlap:
+            break
+        used += step
+        lo -= 1
+    if end - lo < 2:
+        return None
+    window = text[lo:end]
+    sentence = _SENTENCE_END.search(window)
+    if sentence is not None and sentence.end() < len(window):
+        cut = lo + sentence.end()
+    else:
+        space = window.find(" ")
+        if space == -1 or space + 1 >= len(window):
+            return None
+        cut = lo + space + 1
+    return (cut, end, weight(text[cut:end]))
+
+
 def chunk_span(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
     """Character spans of the chunks of ``text[start:end]``."""
     pieces: list[tuple[int, int, int]] = []
@@ -84,6 +107,10 @@ def chunk_span(text: str, start: int, end: int, size: int, overlap: int) -> list
                     break
                 carry.insert(0, prev)
                 carried += prev[2]
+            if not carry and overlap > 0:
+                tail = _tail(text, current[-1][0], current[-1][1], overlap)
+                if tail is not None:
+                    carry, carried = [tail], tail[2]
             current, total = carry, carried
             continue
         current.append(piece)

@@ -81,6 +81,7 @@ class Embedder:
         self.index = index
         self.cpu_cap = cpu_cap  # percent; None = as fast as possible (foreground CLI)
         self.pause = threading.Event()  # set = paused
+        self.interrupt = threading.Event()  # set = return after the current batch (new files came)
         self.last_error: ProviderError | None = None
         register_model(catalog, provider)
 
@@ -107,6 +108,9 @@ class Embedder:
                         if cancel is None:
                             time.sleep(0.2)
                     if cancel is not None and cancel.is_set():
+                        return stats
+                    if self.interrupt.is_set():
+                        self.interrupt.clear()
                         return stats
                     batch = work[i : i + batch_size]
                     t0 = time.monotonic()

@@ -122,11 +122,17 @@ class FinderService:
         return self.indexer.process_pending(cancel, on_progress)
 
     def embed(self, cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None,
-              cpu_cap: int | None = None) -> EmbedStats:
-        """Embed every chunk that has no vector yet for the selected model."""
+              cpu_cap: int | None = None, interrupt: threading.Event | None = None) -> EmbedStats:
+        """Embed every chunk that has no vector yet for the selected model.
+
+        ``interrupt`` (when set) makes it return after the current batch, so that newly
+        changed files can be made keyword-searchable first.
+        """
         provider = self.provider()
         index = self.vector_index(provider)
         embedder = Embedder(self.catalog, provider, index, cpu_cap)
+        if interrupt is not None:
+            embedder.interrupt = interrupt
         self.embedder = embedder
         if self.settings.paused:
             embedder.pause.set()
