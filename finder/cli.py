@@ -249,6 +249,43 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_provider(args: argparse.Namespace) -> int:
+    from finder.core.config import load_settings, save_settings
+    from finder.core.embed.presets import apply_provider_choice, describe_provider
+
+    try:
+        settings = load_settings()
+        if args.action == "set":
+            new = apply_provider_choice(settings, args.name, base_url=args.base_url, model=args.model,
+                                        dimensions=args.dimensions, api_key_env=args.api_key_env)
+            if args.api_key_stdin:
+                from finder.core.keys import set_api_key
+
+                key = sys.stdin.readline().strip()
+                if not key:
+                    print("finder: no API key on standard input", file=sys.stderr)
+                    return 2
+                where = set_api_key(args.name, key)
+                print(f"API key stored in {where}", file=sys.stderr)
+            info = describe_provider(new)  # validates before anything is saved
+            save_settings(new)
+            if info["remote"]:
+                print("Note: with this provider, the text of your files is sent to "
+                      f"{info['base_url']} to be embedded (secret-looking files never are).", file=sys.stderr)
+            print("The meaning index will be rebuilt in the background with this model; "
+                  "the current one keeps answering until it is ready.", file=sys.stderr)
+        info = describe_provider(load_settings())
+    except FinderError as exc:
+        print(f"finder: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(info, ensure_ascii=False))
+    else:
+        for key, value in info.items():
+            print(f"{key:18} {value if value is not None else '-'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finder", description="Find files by meaning (Semantic Finder).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -292,6 +329,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--polling", action="store_true", help="poll instead of OS notifications (network drives)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("provider", help="show or choose the embedding provider")
+    psub = p.add_subparsers(dest="action", required=True)
+    ps = psub.add_parser("show", help="the provider in use and where its key comes from")
+    ps.add_argument("--json", action="store_true")
+    ps = psub.add_parser("set", help="choose a provider: local, openai, dashscope, zhipu, gemini, ollama, …")
+    ps.add_argument("name")
+    ps.add_argument("--base-url")
+    ps.add_argument("--model")
+    ps.add_argument("--dimensions", type=int)
+    ps.add_argument("--api-key-env", help="environment variable holding the API key")
+    ps.add_argument("--api-key-stdin", action="store_true", help="read the API key from standard input and store it")
+    ps.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_provider)
 
     p = sub.add_parser("retry", help="retry files that failed")
     p.set_defaults(func=cmd_retry)

@@ -75,7 +75,7 @@ class Embedder:
     """Embeds missing chunks in batches; pausable, cancellable, CPU-capped."""
 
     def __init__(self, catalog: Catalog, provider: EmbeddingProvider, index: VectorIndex,
-                 cpu_cap: int | None = None) -> None:
+                 cpu_cap: int | None = None, send_secrets: bool = False) -> None:
         self.catalog = catalog
         self.provider = provider
         self.index = index
@@ -83,6 +83,8 @@ class Embedder:
         self.pause = threading.Event()  # set = paused
         self.interrupt = threading.Event()  # set = return after the current batch (new files came)
         self.last_error: ProviderError | None = None
+        # Secret-looking files (keys, .env, password exports) never leave this machine.
+        self.skip_private = bool(provider.remote) and not send_secrets
         register_model(catalog, provider)
 
     def run(self, cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None,
@@ -91,7 +93,7 @@ class Embedder:
         stats = EmbedStats()
         started = time.monotonic()
         last_save = started
-        remote = bool(self.provider.remote)
+        remote = self.skip_private
         total = missing_count(self.catalog, self.provider.model_id, remote)
         done = 0
         batch_size = max(1, int(self.provider.max_batch))

@@ -130,7 +130,7 @@ class FinderService:
         """
         provider = self.provider()
         index = self.vector_index(provider)
-        embedder = Embedder(self.catalog, provider, index, cpu_cap)
+        embedder = Embedder(self.catalog, provider, index, cpu_cap, self.settings.send_secrets)
         if interrupt is not None:
             embedder.interrupt = interrupt
         self.embedder = embedder
@@ -139,7 +139,7 @@ class FinderService:
         stats = embedder.run(cancel, on_progress)
         if stats.seconds_in_model > 0 and stats.embedded:
             self.catalog.set_meta(f"embed_rate:{provider.model_id}", f"{stats.embedded / stats.seconds_total:.3f}")
-        if embedder.last_error is None and missing_count(self.catalog, provider.model_id, provider.remote) == 0:
+        if embedder.last_error is None and missing_count(self.catalog, provider.model_id, embedder.skip_private) == 0:
             if self.serving_model() != provider.model_id:
                 self.catalog.set_meta(SERVING_KEY, provider.model_id)
         elif self.serving_model() is None and index.count:
@@ -210,7 +210,7 @@ class FinderService:
             distinct = int(conn.execute(
                 "SELECT COUNT(DISTINCT c.text_hash) FROM chunks c JOIN files f ON f.id=c.file_id "
                 "WHERE f.status='indexed'").fetchone()[0])
-            missing = missing_count(self.catalog, provider.model_id, provider.remote)
+            missing = missing_count(self.catalog, provider.model_id, provider.remote and not self.settings.send_secrets)
             # Report chunk counts (not distinct texts): duplicates count as embedded.
             st.embedded_chunks = max(0, st.chunks - missing) if distinct else 0
             rate = float(self.catalog.get_meta(f"embed_rate:{provider.model_id}") or 0)

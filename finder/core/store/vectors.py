@@ -144,19 +144,19 @@ class VectorIndex:
             log.warning("vector index %s could not be loaded (%s); rebuilding", self.path, exc)
             return False
         index.set_ef(HNSW_EF_MIN)
-        self._hnsw = index
-        self._max_id = int(meta["max_id"])
-        # Catch up with vectors stored after the last save (crash between commit and save).
-        for ids, mat in self._iter_vectors(after_id=self._max_id):
-            self._graph_add(ids, mat)
-        # Labels present must equal vectors stored (up to max_id); otherwise rebuild.
+        saved_max = int(meta["max_id"])
+        # Labels in the file must equal the vectors stored up to its max id; otherwise rebuild.
         expected = self.catalog.reader().execute(
-            "SELECT COUNT(*) FROM vectors WHERE model_id=? AND id<=?", (self.model_id, self._max_id)
+            "SELECT COUNT(*) FROM vectors WHERE model_id=? AND id<=?", (self.model_id, saved_max)
         ).fetchone()[0]
         if int(meta["count"]) != expected:
             log.warning("vector index %s is out of step with the catalog; rebuilding", self.path)
-            self._hnsw = None
             return False
+        self._hnsw = index
+        self._max_id = saved_max
+        # Catch up with vectors stored after the last save (crash between commit and save).
+        for ids, mat in self._iter_vectors(after_id=saved_max):
+            self._graph_add(ids, mat)
         return True
 
     def _new_graph(self, capacity: int):
