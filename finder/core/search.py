@@ -20,6 +20,17 @@ from finder.core.types import Hit, Passage
 
 CHANNELS = ("name", "lexical", "vector")
 
+# Below this cosine a passage is unrelated to the query for the model (measured on the dev
+# sets: relevant passages score 0.3 and up with these models, unrelated ones below 0.1).
+MIN_SIMILARITY = {"local/use-m3": 0.12, "local/minilm": 0.12}
+
+
+def min_similarity(provider: EmbeddingProvider) -> float:
+    floor = getattr(provider, "min_similarity", None)
+    if isinstance(floor, (int, float)):
+        return float(floor)
+    return MIN_SIMILARITY.get(provider.model_id, -1.0)
+
 
 @dataclass(frozen=True)
 class SearchFilters:
@@ -150,12 +161,12 @@ class Searcher:
         return vec
 
     def vector_channel_for(self, index: VectorIndex, qvecs: np.ndarray, k: int = 200,
-                           exclude_file: int | None = None) -> _Channel:
+                           exclude_file: int | None = None, floor: float = -1.0) -> _Channel:
         conn = self.catalog.reader()
         best: dict[int, float] = {}
         for q in np.atleast_2d(qvecs):
             for label, score in index.search(q.astype(np.float32), k):
-                if score > best.get(label, -2.0):
+                if score >= floor and score > best.get(label, -2.0):
                     best[label] = score
         channel = _Channel()
         if not best:
@@ -201,7 +212,7 @@ class Searcher:
             if sem is not None and sem[1].count:
                 provider, index = sem
                 qvec = self.embed_query(provider, query)
-                channels["vector"] = self.vector_channel_for(index, qvec)
+                channels["vector"] = self.vector_channel_for(index, qvec, floor=min_similarity(provider))
         t2 = time.perf_counter()
         hits = self._fuse(channels, query, limit, filters)
         self.timings = {"lexical": t1 - t0, "vector": t2 - t1, "fuse": time.perf_counter() - t2}
