@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -242,16 +243,27 @@ class Searcher:
         conn = self.catalog.reader()
         terms = highlight_terms(query)
         hits: list[Hit] = []
+        by_content: dict[str, Hit] = {}
+        name_scores = channels["name"].files if "name" in channels else {}
         for file_id in order:
             if len(hits) >= limit:
                 break
             row = conn.execute(
-                "SELECT display, size, mtime_ns, kind, status FROM files WHERE id=?", (file_id,)
+                "SELECT display, size, mtime_ns, kind, status, content_hash FROM files WHERE id=?", (file_id,)
             ).fetchone()
             if row is None or row[4] not in ("indexed", "pending"):
                 continue
-            display, size, mtime_ns, kind, _status = row
+            display, size, mtime_ns, kind, _status, content_hash = row
             if filters is not None and filters.active and not _passes(filters, display, kind, mtime_ns / 1e9):
+                continue
+            if content_hash and size and content_hash in by_content:
+                # Identical copies are one result: the shortest name leads, the others are listed.
+                first = by_content[content_hash]
+                if _lead_key(display, file_id, name_scores) < _lead_key(first.path, first.file_id, name_scores):
+                    first.duplicates.append(first.path)
+                    first.path, first.file_id = display, file_id
+                else:
+                    first.duplicates.append(display)
                 continue
             chunk_ids: list[int] = []
             for name in ("lexical", "vector"):
@@ -274,8 +286,10 @@ class Searcher:
             for cid, text, page, start, end in picked:
                 snippet, spans = make_snippet(text, terms)
                 passages.append(Passage(cid, snippet, spans, page, 0.0, start, end))
-            hits.append(Hit(display, scores[file_id], file_id, passages, matched.get(file_id, []),
-                            size, mtime_ns / 1e9, kind))
+            hit = Hit(display, scores[file_id], file_id, passages, matched.get(file_id, []), size, mtime_ns / 1e9, kind)
+            hits.append(hit)
+            if content_hash and size:
+                by_content[content_hash] = hit
         return hits
 
     # -- more like this ------------------------------------------------------------------
@@ -291,6 +305,12 @@ class Searcher:
         scores = {fid: s for fid, s in channel.files.items()}
         order = sorted(scores, key=lambda fid: -scores[fid])
         return self._hits(order, scores, {fid: ["vector"] for fid in order}, {"vector": channel}, "", limit, None)
+
+
+def _lead_key(display: str, file_id: int, name_scores: dict[int, float]) -> tuple[float, int, str]:
+    """Which of identical copies leads: a file-name match, then the shortest, then A–Z name."""
+    name = Path(display).name
+    return (-name_scores.get(file_id, 0.0), len(name), name)
 
 
 def _passes(filters: SearchFilters, display: str, kind: str, mtime: float) -> bool:

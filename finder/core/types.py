@@ -74,6 +74,7 @@ class Hit:
     size: int = 0
     mtime: float = 0.0
     kind: str = ""
+    duplicates: list[str] = field(default_factory=list)  # other paths with identical content
 
     @property
     def snippet(self) -> str:
@@ -98,6 +99,7 @@ class Hit:
             ],
             "size": self.size,
             "mtime": self.mtime,
+            "duplicates": self.duplicates,
         }
 
 
