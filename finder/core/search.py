@@ -184,8 +184,7 @@ class Searcher:
             part = hashes[i : i + 500]
             marks = ",".join("?" * len(part))
             for cid, fid, h in conn.execute(
-                f"SELECT c.id, c.file_id, c.text_hash FROM chunks c JOIN files f ON f.id=c.file_id "
-                f"WHERE c.text_hash IN ({marks}) AND f.status='indexed'", part
+                f"SELECT id, file_id, text_hash FROM chunks WHERE text_hash IN ({marks})", part
             ):
                 if fid == exclude_file:
                     continue
@@ -241,56 +240,72 @@ class Searcher:
     def _hits(self, order: list[int], scores: dict[int, float], matched: dict[int, list[str]],
               channels: dict[str, _Channel], query: str, limit: int, filters: SearchFilters | None) -> list[Hit]:
         conn = self.catalog.reader()
-        terms = highlight_terms(query)
         hits: list[Hit] = []
         by_content: dict[str, Hit] = {}
         name_scores = channels["name"].files if "name" in channels else {}
-        for file_id in order:
-            if len(hits) >= limit:
-                break
-            row = conn.execute(
-                "SELECT display, size, mtime_ns, kind, status, content_hash FROM files WHERE id=?", (file_id,)
-            ).fetchone()
-            if row is None or row[4] not in ("indexed", "pending"):
-                continue
-            display, size, mtime_ns, kind, _status, content_hash = row
-            if filters is not None and filters.active and not _passes(filters, display, kind, mtime_ns / 1e9):
-                continue
-            if content_hash and size and content_hash in by_content:
-                # Identical copies are one result: the shortest name leads, the others are listed.
-                first = by_content[content_hash]
-                if _lead_key(display, file_id, name_scores) < _lead_key(first.path, first.file_id, name_scores):
-                    first.duplicates.append(first.path)
-                    first.path, first.file_id = display, file_id
-                else:
-                    first.duplicates.append(display)
-                continue
-            chunk_ids: list[int] = []
+        pos = 0
+        while len(hits) < limit and pos < len(order):
+            # Fetch file rows a page at a time: most queries need one page.
+            page = order[pos : pos + max(2 * limit, 32)]
+            pos += len(page)
+            marks = ",".join("?" * len(page))
+            rows = {r[0]: r[1:] for r in conn.execute(
+                f"SELECT id, display, size, mtime_ns, kind, status, content_hash FROM files WHERE id IN ({marks})",
+                page)}
+            for file_id in page:
+                if len(hits) >= limit:
+                    break
+                row = rows.get(file_id)
+                if row is None or row[4] not in ("indexed", "pending"):
+                    continue
+                display, size, mtime_ns, kind, _status, content_hash = row
+                if filters is not None and filters.active and not _passes(filters, display, kind, mtime_ns / 1e9):
+                    continue
+                if content_hash and size and content_hash in by_content:
+                    # Identical copies are one result: a name match, else the shortest name, leads.
+                    first = by_content[content_hash]
+                    if _lead_key(display, file_id, name_scores) < _lead_key(first.path, first.file_id, name_scores):
+                        first.duplicates.append(first.path)
+                        first.path, first.file_id = display, file_id
+                    else:
+                        first.duplicates.append(display)
+                    continue
+                hit = Hit(display, scores[file_id], file_id, [], matched.get(file_id, []), size,
+                          mtime_ns / 1e9, kind)
+                hits.append(hit)
+                if content_hash and size:
+                    by_content[content_hash] = hit
+        self._add_passages(hits, channels, query)
+        return hits
+
+    def _add_passages(self, hits: list[Hit], channels: dict[str, _Channel], query: str) -> None:
+        """The best (up to three) matching passages of each hit, with snippets, in one query."""
+        conn = self.catalog.reader()
+        terms = highlight_terms(query)
+        wanted: dict[int, list[int]] = {}
+        for hit in hits:
+            ids: list[int] = []
             for name in ("lexical", "vector"):
                 ch = channels.get(name)
-                for cid, _s in (ch.chunks.get(file_id, []) if ch else [])[:3]:
-                    if cid not in chunk_ids:
-                        chunk_ids.append(cid)
-            chunk_ids = chunk_ids[:3]
-            if chunk_ids:
-                marks = ",".join("?" * len(chunk_ids))
-                rows = {r[0]: r for r in conn.execute(
-                    f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", chunk_ids)}
-                picked = [rows[c] for c in chunk_ids if c in rows]
-            else:
+                for cid, _s in (ch.chunks.get(hit.file_id, []) if ch else [])[:3]:
+                    if cid not in ids:
+                        ids.append(cid)
+            wanted[hit.file_id] = ids[:3]
+        all_ids = [c for ids in wanted.values() for c in ids]
+        rows: dict[int, tuple] = {}
+        if all_ids:
+            marks = ",".join("?" * len(all_ids))
+            rows = {r[0]: r for r in conn.execute(
+                f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", all_ids)}
+        for hit in hits:
+            picked = [rows[c] for c in wanted[hit.file_id] if c in rows]
+            if not picked:  # matched by name only: show how the file begins
                 picked = conn.execute(
                     "SELECT id, text, page, start, end FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT 1",
-                    (file_id,),
-                ).fetchall()
-            passages = []
+                    (hit.file_id,)).fetchall()
             for cid, text, page, start, end in picked:
                 snippet, spans = make_snippet(text, terms)
-                passages.append(Passage(cid, snippet, spans, page, 0.0, start, end))
-            hit = Hit(display, scores[file_id], file_id, passages, matched.get(file_id, []), size, mtime_ns / 1e9, kind)
-            hits.append(hit)
-            if content_hash and size:
-                by_content[content_hash] = hit
-        return hits
+                hit.passages.append(Passage(cid, snippet, spans, page, 0.0, start, end))
 
     # -- more like this ------------------------------------------------------------------
     def similar(self, file_id: int, vectors: np.ndarray, limit: int = 20) -> list[Hit]:
