@@ -7,7 +7,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and not args[0].startswith("--") or any(a in ("-h", "--help", "--version") for a in args[:1]):
+    from finder.cli import COMMANDS
+
+    # A subcommand (or --help/--version) means the CLI; paths ("Open with", %F) go to the app.
+    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
         from finder.cli import main as cli_main
 
         return cli_main(args)

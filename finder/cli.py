@@ -19,6 +19,10 @@ from finder.core.search import SearchFilters
 from finder.core.types import Hit, IndexStatus
 
 
+# Subcommands; `python -m finder` treats any other first argument as paths for the desktop app.
+COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry", "install-desktop")
+
+
 def _service():  # type: ignore[no-untyped-def]
     from finder.core.service import FinderService
 

@@ -208,6 +208,7 @@ class Indexer:
         lexical.delete_name(conn, file_id)
 
     def _delete_chunks(self, conn: sqlite3.Connection, file_id: int) -> None:
+        lexical.delete_body(conn, file_id)
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE file_id=?", (file_id,))]
         if ids:
             lexical.delete_chunks(conn, ids)
@@ -345,6 +346,7 @@ class Indexer:
                     for r in rows
                 ]
                 lexical.add_chunks(conn, zip(ids, (r[2] for r in rows)))
+            lexical.set_body(conn, file_id, doc.text)
             conn.execute(
                 "UPDATE files SET status='indexed', error=NULL, content_hash=?, extractor=?, encoding=?, "
                 "page_count=?, size=?, mtime_ns=?, inode=?, dev=?, indexed_at=? WHERE id=?",

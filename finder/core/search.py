@@ -92,32 +92,31 @@ class Searcher:
             out.update(conn.execute(f"SELECT id, file_id FROM chunks WHERE id IN ({marks})", part).fetchall())
         return out
 
-    def lexical_channel(self, query: str, limit: int = 300) -> _Channel:
+    def lexical_channel(self, query: str, limit: int = 200) -> _Channel:
+        """Files ranked by document-level bm25; passages from the best-matching chunks."""
         conn = self.catalog.reader()
         terms = lexical.prune_terms(conn, query_terms(query))
-        hits = lexical.search_chunks(conn, terms, limit)
         channel = _Channel()
-        if not hits:
+        docs = lexical.search_docs(conn, terms, limit)
+        if not docs:
             return channel
+        channel.files = dict(docs)
+        hits = lexical.search_chunks(conn, terms, 300)
         owner = self._chunk_files(conn, [c for c, _s in hits])
-        phrase = normalise(query).strip()
-        use_phrase = (len(WORD.findall(phrase)) >= 2 and not has_cjk(phrase)) or (has_cjk(phrase) and len(phrase) >= 3)
-        texts: dict[int, str] = {}
-        if use_phrase:
-            top = [c for c, _s in hits[:50]]
-            marks = ",".join("?" * len(top))
-            texts = dict(conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", top).fetchall())
         for chunk_id, score in hits:
             file_id = owner.get(chunk_id)
-            if file_id is None:
-                continue
-            if use_phrase and phrase in normalise(texts.get(chunk_id, "")):
-                score *= self.fusion.phrase_boost
-            channel.chunks.setdefault(file_id, []).append((chunk_id, score))
-        for file_id, items in channel.chunks.items():
-            items.sort(key=lambda x: -x[1])
-            # Best passage counts most; more matching passages add a little.
-            channel.files[file_id] = items[0][1] + 0.1 * sum(s for _c, s in items[1:4])
+            if file_id is not None:
+                channel.chunks.setdefault(file_id, []).append((chunk_id, score))
+        # An exact phrase from the query lifts its file (checked on the best passages only).
+        phrase = normalise(query).strip()
+        if (len(WORD.findall(phrase)) >= 2 and not has_cjk(phrase)) or (has_cjk(phrase) and len(phrase) >= 3):
+            top = [c for c, _s in hits[:50]]
+            if top:
+                marks = ",".join("?" * len(top))
+                for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", top):
+                    file_id = owner.get(cid)
+                    if file_id in channel.files and phrase in normalise(text):
+                        channel.files[file_id] *= self.fusion.phrase_boost
         return channel
 
     def name_channel(self, query: str) -> _Channel:
@@ -299,6 +298,13 @@ class Searcher:
                 f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", all_ids)}
         for hit in hits:
             picked = [rows[c] for c in wanted[hit.file_id] if c in rows]
+            if not picked and "lexical" in hit.channels:
+                best = lexical.best_chunks_of(conn, hit.file_id, query_terms(query))
+                if best:
+                    marks = ",".join("?" * len(best))
+                    found = {r[0]: r for r in conn.execute(
+                        f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", best)}
+                    picked = [found[c] for c in best if c in found]
             if not picked:  # matched by name only: show how the file begins
                 picked = conn.execute(
                     "SELECT id, text, page, start, end FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT 1",

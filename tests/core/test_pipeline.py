@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import write
+from fakes import write
 from finder.core.search import SearchFilters
 
 

@@ -10,7 +10,7 @@ from pathlib import PurePath
 from finder.core.tokens import fts_quote, index_text
 
 _NAME_SPLIT = re.compile(r"(?<=[a-z])(?=[A-Z])|[_\-.+~]+")
-MAX_TERMS = 12  # more OR-ed terms than this only slow bm25 down without changing the top
+MAX_TERMS = 32  # more OR-ed terms than this only slow bm25 down (SciFact claims use up to ~25)
 COMMON_FRACTION = 0.25  # a term in more than this share of chunks is dropped if others remain
 
 
@@ -34,6 +34,16 @@ def delete_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> None:
     conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", ((cid,) for cid in chunk_ids))
 
 
+def set_body(conn: sqlite3.Connection, file_id: int, text: str) -> None:
+    """The whole text of a file, for document-level ranking."""
+    conn.execute("DELETE FROM docs_fts WHERE rowid=?", (file_id,))
+    conn.execute("INSERT INTO docs_fts(rowid, body) VALUES(?, ?)", (file_id, index_text(text)))
+
+
+def delete_body(conn: sqlite3.Connection, file_id: int) -> None:
+    conn.execute("DELETE FROM docs_fts WHERE rowid=?", (file_id,))
+
+
 def set_name(conn: sqlite3.Connection, file_id: int, display: str) -> None:
     name = PurePath(display).name
     conn.execute("DELETE FROM names_fts WHERE rowid=?", (file_id,))
@@ -55,12 +65,12 @@ def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
     for term in terms:
         probe = index_text(term).split()
         key = probe[0] if probe else term
-        row = conn.execute("SELECT doc FROM chunks_vocab WHERE term=?", (key,)).fetchone()
+        row = conn.execute("SELECT doc FROM docs_vocab WHERE term=?", (key,)).fetchone()
         dfs[term] = row[0] if row else 0
-    total = max(1, conn.execute("SELECT MAX(rowid) FROM chunks_fts").fetchone()[0] or 1)
-    present = [t for t in terms if dfs[t] > 0] or terms
-    rare = [t for t in present if dfs[t] <= COMMON_FRACTION * total]
-    kept = rare or present
+    total = max(1, conn.execute("SELECT COUNT(*) FROM files WHERE status='indexed'").fetchone()[0] or 1)
+    # Stemmed terms are not found in the vocabulary as typed (df 0): they are kept, never dropped.
+    rare = [t for t in terms if dfs[t] <= COMMON_FRACTION * total]
+    kept = rare or terms
     if len(kept) > MAX_TERMS:
         kept = sorted(kept, key=lambda t: dfs[t])[:MAX_TERMS]
     return kept
@@ -79,6 +89,37 @@ def search_chunks(conn: sqlite3.Connection, terms: list[str], limit: int = 300) 
     except sqlite3.OperationalError:
         return []
     return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def search_docs(conn: sqlite3.Connection, terms: list[str], limit: int = 200) -> list[tuple[int, float]]:
+    """File ids whose whole text matches any term, best first (document-level bm25)."""
+    if not terms:
+        return []
+    expr = " OR ".join(fts_quote(t) for t in terms)
+    try:
+        rows = conn.execute(
+            "SELECT rowid, bm25(docs_fts) FROM docs_fts WHERE docs_fts MATCH ? ORDER BY rank LIMIT ?",
+            (expr, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def best_chunks_of(conn: sqlite3.Connection, file_id: int, terms: list[str], limit: int = 3) -> list[int]:
+    """The chunks of one file that match the terms best (for passages of a document-level hit)."""
+    if not terms:
+        return []
+    expr = " OR ".join(fts_quote(t) for t in terms)
+    try:
+        rows = conn.execute(
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN "
+            "(SELECT id FROM chunks WHERE file_id=?) ORDER BY rank LIMIT ?",
+            (expr, file_id, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [int(r[0]) for r in rows]
 
 
 def search_names(

@@ -1,0 +1,45 @@
+"""Open a file, reveal it in the file manager, copy its path: the actions on a result."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+
+def open_path(path: str) -> bool:
+    """Open with the user's default application (non-blocking: Qt spawns the opener)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def reveal_path(path: str) -> bool:
+    """Show the file selected in the file manager (FileManager1 over D-Bus), else open its folder."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusMessage
+
+        bus = QDBusConnection.sessionBus()
+        iface = bus.interface() if bus.isConnected() else None
+        # A quick question to the local bus daemon; the file manager call itself is not awaited.
+        if iface is not None and iface.isServiceRegistered("org.freedesktop.FileManager1").value():
+            msg = QDBusMessage.createMethodCall(
+                "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                "org.freedesktop.FileManager1", "ShowItems")
+            msg.setArguments([[QUrl.fromLocalFile(path).toString()], ""])
+            if bus.send(msg):
+                return True
+    except ImportError:
+        pass
+    folder = path if os.path.isdir(path) else str(Path(path).parent)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+
+def copy_path(path: str) -> None:
+    """Put the path on the clipboard as text and as a file URL (pastes into file managers)."""
+    from PySide6.QtCore import QMimeData
+
+    mime = QMimeData()
+    mime.setText(path)
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    QGuiApplication.clipboard().setMimeData(mime)
