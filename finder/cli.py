@@ -167,7 +167,7 @@ def _print_status(st: IndexStatus) -> None:
     print(f"Folders:    {', '.join(st.roots) or '(none)'}")
     print(f"Files:      {st.indexed} indexed, {st.pending} pending, {st.skipped} skipped, {st.failed} failed")
     print(f"Passages:   {st.chunks} keyword-searchable, {st.embedded_chunks} with meaning")
-    where = "text is sent to a remote service" if st.remote else "everything stays on this computer"
+    where = f"passages are sent to {st.endpoint}" if st.remote else "everything stays on this computer"
     print(f"Embedding:  {st.model_id} via {st.provider} ({where})")
     if st.eta_seconds:
         print(f"ETA:        meaning index complete in about {st.eta_seconds / 60:.1f} min")

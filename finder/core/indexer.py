@@ -164,8 +164,16 @@ class Indexer:
                     moved_from = by_inode.pop((entry.dev, entry.inode, entry.size), None)
                     if moved_from is not None:
                         self._rename_file(w, moved_from, entry.path)
-                        missing.pop(moved_from, None)
+                        prev = missing.pop(moved_from, None)
                         result.renamed += 1
+                        if prev is not None and prev[2] != entry.mtime_ns:
+                            # Renamed and edited (or a new file reusing the inode): read it again;
+                            # unchanged passages keep their vectors.
+                            w.execute(
+                                "UPDATE files SET status='pending', size=?, mtime_ns=?, inode=?, dev=? WHERE id=?",
+                                (entry.size, entry.mtime_ns, entry.inode, entry.dev, prev[0]),
+                            )
+                            result.changed += 1
                         continue
                     self._insert_pending(w, root_id, entry)
                     result.added += 1

@@ -154,7 +154,7 @@ class Searcher:
         if vec is None:
             vec = provider.embed_query(query)
             self._qcache[key] = vec
-            if len(self._qcache) > 256:
+            if len(self._qcache) > 4096:
                 self._qcache.popitem(last=False)
         else:
             self._qcache.move_to_end(key)

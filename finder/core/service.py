@@ -207,6 +207,8 @@ class FinderService:
             provider = self.provider()
             st.model_id = provider.model_id
             st.remote = bool(provider.remote)
+            if st.remote:
+                st.endpoint = str(getattr(provider, "base_url", "") or self.settings.base_url or st.provider)
             distinct = int(conn.execute(
                 "SELECT COUNT(DISTINCT c.text_hash) FROM chunks c JOIN files f ON f.id=c.file_id "
                 "WHERE f.status='indexed'").fetchone()[0])

@@ -118,6 +118,7 @@ class IndexStatus:
     model_id: str = ""
     provider: str = ""
     remote: bool = False
+    endpoint: str = ""  # where text is sent when remote
     paused: bool = False
     eta_seconds: float | None = None
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, reason)
@@ -135,6 +136,7 @@ class IndexStatus:
             "model": self.model_id,
             "provider": self.provider,
             "remote": self.remote,
+            "endpoint": self.endpoint,
             "paused": self.paused,
             "eta_seconds": self.eta_seconds,
             "errors": [{"path": p, "status": s, "reason": r} for p, s, r in self.errors],

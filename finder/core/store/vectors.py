@@ -45,12 +45,12 @@ class VectorIndex:
     """Nearest-neighbour search over one model's vectors; labels are ``vectors.id``."""
 
     def __init__(self, catalog: Catalog, model_id: str, dimension: int, folder: Path,
-                 exact_limit: int = EXACT_LIMIT) -> None:
+                 exact_limit: int | None = None) -> None:
         self.catalog = catalog
         self.model_id = model_id
         self.dimension = dimension
         self.folder = Path(folder)
-        self.exact_limit = exact_limit
+        self.exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
         self.path = self.folder / f"vectors-{_slug(model_id)}.hnsw"
         self._lock = threading.RLock()
         self._ids = np.zeros(0, dtype=np.int64)
