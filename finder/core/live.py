@@ -139,6 +139,7 @@ class LiveIndex:
         last_scan = 0.0
         while not self._cancel.is_set():
             try:
+                self._sync_roots()
                 batches, paths, scan = self._take()
                 if time.monotonic() - last_scan > self._reconcile_seconds:
                     scan = True
@@ -211,6 +212,17 @@ class LiveIndex:
 
     def _scan_dirs(self, dirs: Sequence[Path]) -> None:
         self.service.scan([d for d in dirs if d.exists()], self._cancel, self._on_progress)
+
+    def _sync_roots(self) -> None:
+        """Follow the settings: watch folders added there, stop watching removed ones."""
+        if self._watcher is None:
+            return
+        wanted = {Path(r) for r in self.service.settings.roots if Path(r).is_dir()}
+        watched = set(self._watcher.roots)
+        for path in wanted - watched:
+            self._watcher.add_root(path)
+        for path in watched - wanted:
+            self._watcher.remove_root(path)
 
     def _add(self, paths: Sequence[Path]) -> None:
         try:

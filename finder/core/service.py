@@ -189,6 +189,11 @@ class FinderService:
             raise FinderError(f"{path} has no embedded text yet")
         return self.searcher.similar(int(row[0]), vectors, limit)
 
+    def passage_text(self, chunk_id: int) -> tuple[str, int | None] | None:
+        """The full text and page of one passage (for previews)."""
+        row = self.catalog.reader().execute("SELECT text, page FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     # -- status ----------------------------------------------------------------------
     def status(self, error_limit: int = 200) -> IndexStatus:
         conn = self.catalog.reader()

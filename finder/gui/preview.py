@@ -30,16 +30,14 @@ CHANNEL_NAMES = {"name": "file name", "lexical": "keywords", "vector": "meaning"
 def load_passages(service: Any, hit: Hit, query: str) -> list[tuple[int | None, str, list[tuple[int, int]]]]:
     """The full text of each matching chunk with the query's terms located (worker thread).
 
-    Reads chunk text straight from the catalog: the core has no public call for it yet.
     """
     from finder.core.snippet import make_snippet
     from finder.core.tokens import highlight_terms
 
     terms = highlight_terms(query) if query else []
     out: list[tuple[int | None, str, list[tuple[int, int]]]] = []
-    conn = service.catalog.reader()
     for passage in hit.passages:
-        row = conn.execute("SELECT text, page FROM chunks WHERE id=?", (passage.chunk_id,)).fetchone()
+        row = service.passage_text(passage.chunk_id)
         if row is None:
             out.append((passage.page, passage.snippet, list(passage.highlights)))
             continue
