@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from finder.gui.desktop_actions import release_clipboard
 from finder.gui.i18n import tr
 from finder.gui.indexing import IndexController
 from finder.gui.main_window import MainWindow
@@ -101,6 +102,7 @@ class FinderApp(QObject):
             log.warning("closing the index failed: %s", exc)
         self.window.hide_on_close = False
         self.window.close()
+        release_clipboard()
 
     # -- settings and hotkey -----------------------------------------------------------------------
     def register_hotkey(self, sequence: str) -> str:

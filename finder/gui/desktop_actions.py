@@ -35,6 +35,22 @@ def reveal_path(path: str) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
 
 
+_copied = False  # our Python-made mime data may be on the clipboard
+
+
+def release_clipboard() -> None:
+    """Hand the clipboard a C++-owned copy of our text before exit.
+
+    Mime data made in Python and owned by the clipboard is destroyed by Qt's exit handlers
+    after Python has shut down, which crashes the process; a plain-text copy made by Qt is safe.
+    """
+    global _copied
+    clipboard = QGuiApplication.clipboard()
+    if _copied and clipboard is not None:
+        clipboard.setText(clipboard.text())
+        _copied = False
+
+
 def copy_path(path: str) -> None:
     """Put the path on the clipboard as text and as a file URL (pastes into file managers)."""
     from PySide6.QtCore import QMimeData
@@ -42,4 +58,6 @@ def copy_path(path: str) -> None:
     mime = QMimeData()
     mime.setText(path)
     mime.setUrls([QUrl.fromLocalFile(path)])
+    global _copied
     QGuiApplication.clipboard().setMimeData(mime)
+    _copied = True
