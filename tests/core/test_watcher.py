@@ -188,7 +188,8 @@ def test_move_out_and_in(root: Path, tmp_path: Path, watch: Callable[..., tuple[
     os.rename(outside / "folder", root / "folder")
     got.wait_for(lambda g: root / "folder" in g.rescans)
     assert got.moves == []
-    assert root / "folder" / "c.txt" not in got.upserts  # covered by the folder's rescan
+    # c.txt is covered by the folder's rescan; inotify may also report it once the new folder is
+    # watched, and an extra upsert is harmless (indexing is idempotent), so it is not asserted.
 
 
 def test_undecodable_name(root: Path, watch: Callable[..., tuple[Watcher, Collector]]) -> None:
