@@ -54,7 +54,8 @@ class _Bars:
     def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
         if self._progress is None:
             return
-        label = {"scan": "Scanning", "extract": "Keyword index", "embed": "Meaning index"}.get(p.phase, p.phase)
+        label = {"scan": "Scanning", "extract": "Keyword index", "embed": "Meaning index",
+                 "refine": "English re-scoring"}.get(p.phase, p.phase)
         task = self._tasks.get(p.phase)
         if task is None:
             task = self._progress.add_task(label, total=p.total or None)
@@ -234,7 +235,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def progress(p) -> None:  # type: ignore[no-untyped-def]
         if p.phase != last["phase"] and not args.quiet:
             label = {"idle": "up to date", "scan": "checking folders", "extract": "keyword index",
-                     "embed": "meaning index"}.get(p.phase, p.phase)
+                     "embed": "meaning index", "refine": "English re-scoring"}.get(p.phase, p.phase)
             print(f"[{time.strftime('%H:%M:%S')}] {label}", file=sys.stderr, flush=True)
         last["phase"] = p.phase
 

@@ -75,9 +75,11 @@ Semantic = Callable[[], "tuple[EmbeddingProvider, VectorIndex] | None"]
 class Searcher:
     """Runs queries against the catalog; the semantic part is optional and pluggable."""
 
-    def __init__(self, catalog: Catalog, semantic: Semantic | None = None, fusion: Fusion | None = None) -> None:
+    def __init__(self, catalog: Catalog, semantic: Semantic | None = None, fusion: Fusion | None = None,
+                 secondary: Semantic | None = None) -> None:
         self.catalog = catalog
         self.semantic = semantic or (lambda: None)
+        self.secondary = secondary or (lambda: None)
         self.fusion = fusion or Fusion()
         self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self.timings: dict[str, float] = {}
@@ -212,6 +214,11 @@ class Searcher:
                 provider, index = sem
                 qvec = self.embed_query(provider, query)
                 channels["vector"] = self.vector_channel_for(index, qvec, floor=min_similarity(provider))
+                second = self.secondary() if not has_cjk(query) else None
+                if second is not None:
+                    qvec2 = self.embed_query(second[0], query)
+                    extra = self.vector_channel_for(second[1], qvec2, floor=min_similarity(second[0]))
+                    channels["vector"] = _sum_channels(channels["vector"], extra)
         t2 = time.perf_counter()
         hits = self._fuse(channels, query, limit, filters)
         self.timings = {"lexical": t1 - t0, "vector": t2 - t1, "fuse": time.perf_counter() - t2}
@@ -326,6 +333,23 @@ class Searcher:
         scores = {fid: s for fid, s in channel.files.items()}
         order = sorted(scores, key=lambda fid: -scores[fid])
         return self._hits(order, scores, {fid: ["vector"] for fid in order}, {"vector": channel}, "", limit, None)
+
+
+def _sum_channels(a: _Channel, b: _Channel) -> _Channel:
+    """Add two models' file scores (a file missing from one gets that model's lowest score)."""
+    if not b.files:
+        return a
+    if not a.files:
+        return b
+    floor_a, floor_b = min(a.files.values()), min(b.files.values())
+    out = _Channel()
+    for fid in set(a.files) | set(b.files):
+        out.files[fid] = a.files.get(fid, floor_a) + b.files.get(fid, floor_b)
+        merged = dict(b.chunks.get(fid, []))
+        for cid, score in a.chunks.get(fid, []):
+            merged[cid] = max(score, merged.get(cid, -2.0))
+        out.chunks[fid] = sorted(merged.items(), key=lambda x: -x[1])
+    return out
 
 
 def _lead_key(display: str, file_id: int, name_scores: dict[int, float]) -> tuple[float, int, str]:

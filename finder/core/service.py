@@ -18,7 +18,7 @@ from finder.core.embed.registry import create_provider
 from finder.core.embedding import Embedder, EmbedStats, file_vectors, missing_count
 from finder.core.errors import FinderError
 from finder.core.fsutil import data_home
-from finder.core.indexer import Indexer, ProgressCallback, ScanResult
+from finder.core.indexer import Indexer, Progress, ProgressCallback, ScanResult
 from finder.core.search import Searcher, SearchFilters
 from finder.core.store.db import Catalog, fs_key
 from finder.core.store.vectors import VectorIndex
@@ -43,7 +43,7 @@ class FinderService:
         self._providers: dict[str, EmbeddingProvider] = {}
         self._indexes: dict[str, VectorIndex] = {}
         self._injected = provider
-        self.searcher = Searcher(self.catalog, self._semantic)
+        self.searcher = Searcher(self.catalog, self._semantic, secondary=self._secondary)
         self.embedder: Embedder | None = None
 
     # -- settings --------------------------------------------------------------------
@@ -66,6 +66,32 @@ class FinderService:
                 prov = create_provider(self.settings)
                 self._providers[key] = prov
             return prov
+
+    def secondary_provider(self) -> EmbeddingProvider | None:
+        """The English re-scoring model that accompanies the offline multilingual default."""
+        s = self.settings
+        if self._injected is not None or s.provider != "local" or not s.english_model:
+            return None
+        if (s.model or "use-m3") != "use-m3" or s.english_model == "use-m3":
+            return None
+        with self._lock:
+            key = f"secondary|{s.english_model}"
+            prov = self._providers.get(key)
+            if prov is None:
+                try:
+                    prov = create_provider(s.replace(model=s.english_model))
+                except FinderError as exc:
+                    log.warning("English re-scoring model unavailable: %s", exc)
+                    return None
+                self._providers[key] = prov
+            return prov
+
+    def _secondary(self) -> tuple[EmbeddingProvider, VectorIndex] | None:
+        prov = self.secondary_provider()
+        if prov is None:
+            return None
+        index = self.vector_index(prov)
+        return (prov, index) if index.count else None
 
     def vector_index(self, provider: EmbeddingProvider | None = None) -> VectorIndex:
         provider = provider or self.provider()
@@ -146,6 +172,25 @@ class FinderService:
             self.catalog.set_meta(SERVING_KEY, provider.model_id)
         if embedder.last_error is not None:
             raise embedder.last_error
+        second = self.secondary_provider()
+        stopped = (cancel is not None and cancel.is_set()) or (interrupt is not None and interrupt.is_set())
+        if second is not None and not stopped and not self.settings.paused:
+            # The multilingual model serves first; the English re-scorer follows behind it.
+            refine = Embedder(self.catalog, second, self.vector_index(second), cpu_cap)
+            if interrupt is not None:
+                refine.interrupt = interrupt
+            self.embedder = refine
+
+            def relabel(p: Progress) -> None:
+                if on_progress is not None:
+                    on_progress(Progress("refine", p.done, p.total, p.current, p.eta_seconds))
+
+            extra = refine.run(cancel, relabel)
+            stats.embedded += extra.embedded
+            stats.seconds_in_model += extra.seconds_in_model
+            stats.seconds_total += extra.seconds_total
+            if refine.last_error is not None:
+                log.warning("English re-scoring paused: %s", refine.last_error)
         return stats
 
     def index(self, paths: Sequence[Path] = (), *, embed: bool = True, cancel: threading.Event | None = None,

@@ -45,6 +45,11 @@ def progress_text(p: Progress) -> str:
         if p.eta_seconds:
             text += "  ·  " + tr("%1 left").replace("%1", human_duration(p.eta_seconds))
         return text
+    if p.phase == "refine":
+        text = tr("Refining English results: %1 of %2 passages").replace("%1", _n(p.done)).replace("%2", _n(p.total))
+        if p.eta_seconds:
+            text += "  ·  " + tr("%1 left").replace("%1", human_duration(p.eta_seconds))
+        return text
     return ""
 
 
