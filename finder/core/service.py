@@ -6,6 +6,7 @@ and blocks, so the GUI calls it from worker threads.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -27,6 +28,7 @@ from finder.core.types import Hit, IndexStatus
 log = logging.getLogger(__name__)
 
 SERVING_KEY = "serving_model"
+SERVING_CONFIG_KEY = "serving_config"  # settings that rebuild the serving provider
 
 
 class FinderService:
@@ -117,13 +119,41 @@ class FinderService:
         if serving in (None, target.model_id):
             index = self.vector_index(target)
             return (target, index) if index.count else None
-        # A model switch is in progress: keep answering with the old model if we still have it.
-        for prov in self._providers.values():
-            if prov.model_id == serving:
-                index = self.vector_index(prov)
-                return (prov, index) if index.count else None
+        # A model switch is in progress: the old model keeps answering until the new one is done.
+        old = self._serving_provider(serving)
+        if old is not None:
+            index = self.vector_index(old)
+            if index.count:
+                return (old, index)
         index = self.vector_index(target)
         return (target, index) if index.count else None
+
+    def _serving_provider(self, model_id: str | None) -> EmbeddingProvider | None:
+        for prov in list(self._providers.values()):
+            if prov.model_id == model_id:
+                return prov
+        raw = self.catalog.get_meta(SERVING_CONFIG_KEY)
+        if not raw:
+            return None
+        try:
+            config = json.loads(raw)
+            with self._lock:
+                prov = create_provider(self.settings.replace(**config))
+                if prov.model_id != model_id:
+                    return None
+                self._providers[f"serving|{model_id}"] = prov
+            return prov
+        except (FinderError, TypeError, ValueError) as exc:
+            log.warning("the previous model cannot answer while the new one builds: %s", exc)
+            return None
+
+    def _set_serving(self, provider: EmbeddingProvider) -> None:
+        s = self.settings
+        config = {"provider": s.provider, "model": s.model, "base_url": s.base_url, "dimensions": s.dimensions,
+                  "api_key_env": s.api_key_env}
+        with self.catalog.write() as conn:
+            self.catalog.set_meta(SERVING_KEY, provider.model_id, conn)
+            self.catalog.set_meta(SERVING_CONFIG_KEY, json.dumps(config), conn)
 
     # -- indexing --------------------------------------------------------------------
     def add_roots(self, paths: Sequence[Path]) -> list[Path]:
@@ -167,9 +197,9 @@ class FinderService:
             self.catalog.set_meta(f"embed_rate:{provider.model_id}", f"{stats.embedded / stats.seconds_total:.3f}")
         if embedder.last_error is None and missing_count(self.catalog, provider.model_id, embedder.skip_private) == 0:
             if self.serving_model() != provider.model_id:
-                self.catalog.set_meta(SERVING_KEY, provider.model_id)
+                self._set_serving(provider)
         elif self.serving_model() is None and index.count:
-            self.catalog.set_meta(SERVING_KEY, provider.model_id)
+            self._set_serving(provider)
         if embedder.last_error is not None:
             raise embedder.last_error
         second = self.secondary_provider()
