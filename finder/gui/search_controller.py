@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from finder.core.search import SearchFilters
 from finder.gui.tasks import QUERY, TaskRunner
 
-DEBOUNCE_MS = 120
+DEBOUNCE_MS = 80  # pause in typing before the meaning pass (it embeds the query)
+FAST_MS = 10  # keyword pass: just long enough to coalesce a burst of keys (paste, fast typing)
 
 
 class _Stale(Exception):
@@ -45,13 +46,44 @@ class SearchController(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
-        self._timer.timeout.connect(self.run_now)
+        self._timer.timeout.connect(self._on_pause)
+        self._fast = QTimer(self)
+        self._fast.setSingleShot(True)
+        self._fast.setInterval(FAST_MS)
+        self._fast.timeout.connect(self._on_keys)
+        self._lexical_done_for: tuple[int, str] | None = None
 
     # -- input -----------------------------------------------------------------------------
     def set_query(self, text: str) -> None:
-        """A keystroke: (re)start the debounce timer."""
+        """A keystroke: keyword results almost at once, meaning once typing pauses."""
         self.query = text
+        self._fast.start()
         self._timer.start()
+
+    def _on_keys(self) -> None:
+        """Keyword and file-name pass for the text typed so far (a new generation)."""
+        self.generation += 1
+        gen = self.generation
+        text = self.query
+        if not text.strip():
+            self._timer.stop()
+            self.results_ready.emit(gen, "", [], "empty")
+            return
+        self._started = time.perf_counter()
+        filters = self.filters
+        self._lexical_done_for = (gen, text)
+        self._submit(gen, text, "lexical",
+                     lambda: self.service.search(text, self.limit, mode="lexical", filters=filters))
+
+    def _on_pause(self) -> None:
+        """Typing paused: refine the current generation with meaning."""
+        if self._fast.isActive() or self._lexical_done_for != (self.generation, self.query):
+            self.run_now()
+            return
+        if self.semantic:
+            text, filters, gen = self.query, self.filters, self.generation
+            self._submit(gen, text, "hybrid",
+                         lambda: self.service.search(text, self.limit, mode="hybrid", filters=filters))
 
     def set_filters(self, filters: SearchFilters | None) -> None:
         self.filters = filters if filters is not None and filters.active else None
@@ -65,9 +97,11 @@ class SearchController(QObject):
         when a hybrid pass follows, so the list does not flicker between the two.
         """
         self._timer.stop()
+        self._fast.stop()
         self.generation += 1
         gen = self.generation
         text = self.query
+        self._lexical_done_for = None
         if not text.strip():
             self.results_ready.emit(gen, "", [], "empty")
             return gen
@@ -84,6 +118,7 @@ class SearchController(QObject):
     def similar(self, path: str) -> int:
         """More like this: files closest in meaning to ``path``."""
         self._timer.stop()
+        self._fast.stop()
         self.generation += 1
         gen = self.generation
         self._started = time.perf_counter()
@@ -93,6 +128,7 @@ class SearchController(QObject):
     def cancel(self) -> None:
         """Forget every query in flight (e.g. the window is closing)."""
         self._timer.stop()
+        self._fast.stop()
         self.generation += 1
 
     # -- plumbing --------------------------------------------------------------------------
