@@ -83,8 +83,9 @@ class Embedder:
         self.pause = threading.Event()  # set = paused
         self.interrupt = threading.Event()  # set = return after the current batch (new files came)
         self.last_error: ProviderError | None = None
-        # Secret-looking files (keys, .env, password exports) never leave this machine.
-        self.skip_private = bool(provider.remote) and not send_secrets
+        # Secret-looking files (keys, .env, password exports) never go to an HTTP provider, not
+        # even one on this machine (its logs or a proxy may keep them), unless the user opts in.
+        self.skip_private = (bool(provider.remote) or provider.name != "local") and not send_secrets
         register_model(catalog, provider)
 
     def run(self, cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None,

@@ -292,9 +292,14 @@ class FinderService:
             distinct = int(conn.execute(
                 "SELECT COUNT(DISTINCT c.text_hash) FROM chunks c JOIN files f ON f.id=c.file_id "
                 "WHERE f.status='indexed'").fetchone()[0])
-            missing = missing_count(self.catalog, provider.model_id, provider.remote and not self.settings.send_secrets)
-            # Report chunk counts (not distinct texts): duplicates count as embedded.
-            st.embedded_chunks = max(0, st.chunks - missing) if distinct else 0
+            skip_private = (provider.remote or provider.name != "local") and not self.settings.send_secrets
+            missing = missing_count(self.catalog, provider.model_id, skip_private)
+            held_back = int(conn.execute(
+                "SELECT COUNT(*) FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.private=1 "
+                "AND f.status='indexed'").fetchone()[0]) if skip_private else 0
+            # Report chunk counts (not distinct texts): duplicates count as embedded; passages of
+            # secret-looking files held back from an HTTP provider do not.
+            st.embedded_chunks = max(0, st.chunks - missing - held_back) if distinct else 0
             rate = float(self.catalog.get_meta(f"embed_rate:{provider.model_id}") or 0)
             st.eta_seconds = missing / rate if rate and missing else (0.0 if not missing else None)
         except FinderError as exc:

