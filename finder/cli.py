@@ -254,6 +254,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remote_estimate() -> tuple[int, int]:
+    """Passages and approximate tokens a remote re-index would send (private files excluded)."""
+    from finder.core.store.db import CATALOG_FILE, Catalog
+    from finder.core.fsutil import data_home
+
+    if not (data_home() / CATALOG_FILE).exists():
+        return 0, 0
+    catalog = Catalog(data_home())
+    try:
+        row = catalog.reader().execute(
+            "SELECT COUNT(DISTINCT c.text_hash), COALESCE(SUM(LENGTH(c.text)), 0) FROM chunks c "
+            "JOIN files f ON f.id=c.file_id WHERE f.status='indexed' AND f.private=0").fetchone()
+    finally:
+        catalog.close()
+    return int(row[0]), int(row[1]) // 4  # ~4 characters per token for English (CJK: ~1 per char)
+
+
 def cmd_provider(args: argparse.Namespace) -> int:
     from finder.core.config import load_settings, save_settings
     from finder.core.embed.presets import apply_provider_choice, describe_provider
@@ -277,6 +294,10 @@ def cmd_provider(args: argparse.Namespace) -> int:
             if info["remote"]:
                 print("Note: with this provider, the text of your files is sent to "
                       f"{info['base_url']} to be embedded (secret-looking files never are).", file=sys.stderr)
+                passages, tokens = _remote_estimate()
+                if passages:
+                    print(f"Re-indexing sends about {passages} passages (~{tokens:,} tokens) to it; "
+                          "check the provider's price per token before `finder index`.", file=sys.stderr)
             print("The meaning index will be rebuilt in the background with this model; "
                   "the current one keeps answering until it is ready.", file=sys.stderr)
         info = describe_provider(load_settings())
