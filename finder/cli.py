@@ -18,7 +18,6 @@ from finder.core.errors import FinderError
 from finder.core.search import SearchFilters
 from finder.core.types import Hit, IndexStatus
 
-
 # Subcommands; `python -m finder` treats any other first argument as paths for the desktop app.
 COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry", "install-desktop")
 
@@ -39,8 +38,7 @@ class _Bars:
 
     def __enter__(self) -> _Bars:
         if self.enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
                                       TimeRemainingColumn(), transient=False)
@@ -256,8 +254,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def _remote_estimate() -> tuple[int, int]:
     """Passages and approximate tokens a remote re-index would send (private files excluded)."""
-    from finder.core.store.db import CATALOG_FILE, Catalog
     from finder.core.fsutil import data_home
+    from finder.core.store.db import CATALOG_FILE, Catalog
 
     if not (data_home() / CATALOG_FILE).exists():
         return 0, 0

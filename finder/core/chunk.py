@@ -127,7 +127,8 @@ def chunk_text(text: str, size: int = 800, overlap: int = 120) -> list[tuple[int
 
 def chunk_document(doc: Document, size: int = 800, overlap: int = 120) -> list[Chunk]:
     """Chunks of a document with offsets and pages; pages never share a chunk."""
-    regions = [(p.start, p.end, p.number) for p in doc.pages] or [(0, len(doc.text), None)]
+    regions: list[tuple[int, int, int | None]] = [(p.start, p.end, p.number) for p in doc.pages]
+    regions = regions or [(0, len(doc.text), None)]
     chunks: list[Chunk] = []
     for start, end, page in regions:
         for a, b in chunk_span(doc.text, start, end, size, overlap):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -135,8 +135,8 @@ class Searcher:
             names = dict(conn.execute(f"SELECT rowid, name FROM names_fts WHERE rowid IN ({marks})",
                                       [f for f, _s in hits]).fetchall())
             for file_id, score in hits:
-                words = set(names.get(file_id, "").split())
-                covered = sum(1 for t in terms if t in words or any(w.startswith(t) for w in words))
+                name_words = set(names.get(file_id, "").split())
+                covered = sum(1 for t in terms if t in name_words or any(w.startswith(t) for w in name_words))
                 if covered / len(terms) >= 0.5 or covered >= 3:
                     channel.files[file_id] = score * covered / len(terms)
         else:
@@ -182,10 +182,10 @@ class Searcher:
                 hash_score[h] = max(hash_score.get(h, -2.0), best[vid])
         hashes = list(hash_score)
         for i in range(0, len(hashes), 500):
-            part = hashes[i : i + 500]
-            marks = ",".join("?" * len(part))
+            hpart = hashes[i : i + 500]
+            marks = ",".join("?" * len(hpart))
             for cid, fid, h in conn.execute(
-                f"SELECT id, file_id, text_hash FROM chunks WHERE text_hash IN ({marks})", part
+                f"SELECT id, file_id, text_hash FROM chunks WHERE text_hash IN ({marks})", hpart
             ):
                 if fid == exclude_file:
                     continue
@@ -298,7 +298,7 @@ class Searcher:
                         ids.append(cid)
             wanted[hit.file_id] = ids[:3]
         all_ids = [c for ids in wanted.values() for c in ids]
-        rows: dict[int, tuple] = {}
+        rows: dict[int, tuple[int, str, int | None, int, int]] = {}
         if all_ids:
             marks = ",".join("?" * len(all_ids))
             rows = {r[0]: r for r in conn.execute(

@@ -13,7 +13,9 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -92,7 +94,8 @@ class VectorIndex:
             self._build_graph_from_sqlite(total)
             self.save()
 
-    def _iter_vectors(self, after_id: int = 0, batch: int = 4096):
+    def _iter_vectors(self, after_id: int = 0,
+                      batch: int = 4096) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
         conn = self.catalog.reader()
         last = after_id
         while True:
@@ -159,7 +162,7 @@ class VectorIndex:
             self._graph_add(ids, mat)
         return True
 
-    def _new_graph(self, capacity: int):
+    def _new_graph(self, capacity: int) -> Any:
         import hnswlib
 
         index = hnswlib.Index(space="ip", dim=self.dimension)
@@ -249,7 +252,7 @@ class VectorIndex:
                     labels, dists = self._hnsw.knn_query(query.reshape(1, -1), k=k)  # type: ignore[attr-defined]
                 except RuntimeError:  # fewer live elements than k after deletions
                     labels, dists = self._hnsw.knn_query(query.reshape(1, -1), k=max(1, k // 4))  # type: ignore[attr-defined]
-                return [(int(l), 1.0 - float(d)) for l, d in zip(labels[0], dists[0])]
+                return [(int(lab), 1.0 - float(d)) for lab, d in zip(labels[0], dists[0], strict=True)]
             if self._n == 0:
                 return []
             scores = self._mat[: self._n] @ query.astype(np.float32)
