@@ -19,7 +19,7 @@ from finder.core.search import SearchFilters
 from finder.core.types import Hit, IndexStatus
 
 # Subcommands; `python -m finder` treats any other first argument as paths for the desktop app.
-COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry", "install-desktop")
+COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry")
 
 
 def _service():  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             service.scan([p.resolve() for p in paths] or None, cancel, bars)
             service.extract_pending(cancel, bars)
             if not args.no_wait and not cancel.is_set():
-                service.embed(cancel, bars)
+                service.embed(cancel, bars, respect_pause=False)  # asked for now: pause is for the background
     except FinderError as exc:
         print(f"finder: {exc}", file=sys.stderr)
         return 1
@@ -278,6 +278,7 @@ def cmd_provider(args: argparse.Namespace) -> int:
         if args.action == "set":
             new = apply_provider_choice(settings, args.name, base_url=args.base_url, model=args.model,
                                         dimensions=args.dimensions, api_key_env=args.api_key_env)
+            describe_provider(new)  # validate everything before storing a key or the settings
             if args.api_key_stdin:
                 from finder.core.keys import set_api_key
 

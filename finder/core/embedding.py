@@ -43,10 +43,11 @@ def register_model(catalog: Catalog, provider: EmbeddingProvider) -> None:
         )
 
 
-def missing_count(catalog: Catalog, model_id: str, remote: bool = False) -> int:
-    """Distinct chunk texts of indexed files that have no vector for this model yet."""
+def missing_count(catalog: Catalog, model_id: str, remote: bool = False, distinct: bool = True) -> int:
+    """Chunk texts (or, with ``distinct=False``, chunks) of indexed files with no vector yet."""
+    what = "DISTINCT c.text_hash" if distinct else "*"
     sql = (
-        "SELECT COUNT(DISTINCT c.text_hash) FROM chunks c JOIN files f ON f.id=c.file_id "
+        f"SELECT COUNT({what}) FROM chunks c JOIN files f ON f.id=c.file_id "
         "WHERE f.status='indexed' {private} AND NOT EXISTS "
         "(SELECT 1 FROM vectors v WHERE v.model_id=? AND v.text_hash=c.text_hash)"
     ).format(private="AND f.private=0" if remote else "")

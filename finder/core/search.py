@@ -330,7 +330,11 @@ class Searcher:
         step = max(1, len(vectors) // 16)
         probes = vectors[::step][:16]
         channel = self.vector_channel_for(index, probes, k=100, exclude_file=file_id)
-        scores = {fid: s for fid, s in channel.files.items()}
+        # Identical copies of the file itself are not "like" it: they are it.
+        same = {r[0] for r in self.catalog.reader().execute(
+            "SELECT id FROM files WHERE content_hash=(SELECT content_hash FROM files WHERE id=?) AND size>0",
+            (file_id,))}
+        scores = {fid: s for fid, s in channel.files.items() if fid not in same}
         order = sorted(scores, key=lambda fid: -scores[fid])
         return self._hits(order, scores, {fid: ["vector"] for fid in order}, {"vector": channel}, "", limit, None)
 

@@ -178,7 +178,8 @@ class FinderService:
         return self.indexer.process_pending(cancel, on_progress)
 
     def embed(self, cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None,
-              cpu_cap: int | None = None, interrupt: threading.Event | None = None) -> EmbedStats:
+              cpu_cap: int | None = None, interrupt: threading.Event | None = None,
+              respect_pause: bool = True) -> EmbedStats:
         """Embed every chunk that has no vector yet for the selected model.
 
         ``interrupt`` (when set) makes it return after the current batch, so that newly
@@ -190,7 +191,7 @@ class FinderService:
         if interrupt is not None:
             embedder.interrupt = interrupt
         self.embedder = embedder
-        if self.settings.paused:
+        if self.settings.paused and respect_pause:
             embedder.pause.set()
         stats = embedder.run(cancel, on_progress)
         if stats.seconds_in_model > 0 and stats.embedded:
@@ -204,7 +205,7 @@ class FinderService:
             raise embedder.last_error
         second = self.secondary_provider()
         stopped = (cancel is not None and cancel.is_set()) or (interrupt is not None and interrupt.is_set())
-        if second is not None and not stopped and not self.settings.paused:
+        if second is not None and not stopped and not (self.settings.paused and respect_pause):
             # The multilingual model serves first; the English re-scorer follows behind it.
             refine = Embedder(self.catalog, second, self.vector_index(second), cpu_cap)
             if interrupt is not None:
@@ -234,11 +235,19 @@ class FinderService:
         return result
 
     def forget(self, path: Path) -> int:
+        """Drop a folder or file from the index; inside a watched folder it is also excluded."""
         path = Path(os.path.abspath(path))
         removed = self.indexer.forget(path)
         roots = tuple(r for r in self.settings.roots if Path(r) != path and not Path(r).is_relative_to(path))
-        if roots != self.settings.roots:
-            self.update_settings(self.settings.replace(roots=roots))
+        exclude = self.settings.exclude
+        parent = next((Path(r) for r in roots if path.is_relative_to(r) and Path(r) != path), None)
+        if parent is not None:
+            # Anchored to the watched folder (gitignore syntax), so the next scan leaves it out.
+            pattern = "/" + path.relative_to(parent).as_posix() + ("/" if path.is_dir() else "")
+            if pattern not in exclude:
+                exclude = (*exclude, pattern)
+        if roots != self.settings.roots or exclude != self.settings.exclude:
+            self.update_settings(self.settings.replace(roots=roots, exclude=exclude))
         return removed
 
     def retry_failed(self) -> int:
@@ -294,12 +303,13 @@ class FinderService:
                 "WHERE f.status='indexed'").fetchone()[0])
             skip_private = (provider.remote or provider.name != "local") and not self.settings.send_secrets
             missing = missing_count(self.catalog, provider.model_id, skip_private)
+            missing_chunks = missing_count(self.catalog, provider.model_id, skip_private, distinct=False)
             held_back = int(conn.execute(
                 "SELECT COUNT(*) FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.private=1 "
                 "AND f.status='indexed'").fetchone()[0]) if skip_private else 0
             # Report chunk counts (not distinct texts): duplicates count as embedded; passages of
             # secret-looking files held back from an HTTP provider do not.
-            st.embedded_chunks = max(0, st.chunks - missing - held_back) if distinct else 0
+            st.embedded_chunks = max(0, st.chunks - missing_chunks - held_back) if distinct else 0
             rate = float(self.catalog.get_meta(f"embed_rate:{provider.model_id}") or 0)
             st.eta_seconds = missing / rate if rate and missing else (0.0 if not missing else None)
         except FinderError as exc:

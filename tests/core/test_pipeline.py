@@ -124,3 +124,20 @@ def test_hostile_zoo(make_service, tmp_path: Path, hash_provider) -> None:
         assert svc.search("zoo", limit=50, mode="lexical") is not None
     finally:
         unlock_zoo(root)
+
+
+def test_forget_a_subfolder_sticks_and_status_counts_copies(make_service, corpus: Path, hash_provider) -> None:
+    svc = make_service(hash_provider)
+    shutil.copy(corpus / "work/quarterly_report.txt", corpus / "work/report_copy.txt")
+    svc.index([corpus], embed=False)
+    st = svc.status()
+    assert st.embedded_chunks == 0 and st.chunks == 8  # identical copies are not "embedded" either
+    svc.embed()
+    assert svc.status().embedded_chunks == 8
+    assert svc.forget(corpus / "travel") == 1
+    svc.scan()
+    svc.extract_pending()
+    assert svc.search("kyoto temples", mode="lexical") == []  # the next scan does not bring it back
+    assert "/travel/" in svc.settings.exclude
+    similar = svc.similar(corpus / "work/quarterly_report.txt")
+    assert all(Path(h.path).name != "report_copy.txt" for h in similar)
