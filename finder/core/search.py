@@ -95,7 +95,7 @@ class Searcher:
         return out
 
     def lexical_channel(self, query: str, limit: int = 200) -> _Channel:
-        """Files ranked by document-level bm25; passages from the best-matching chunks."""
+        """Files ranked by document-level bm25 (passages are picked later, for shown hits only)."""
         conn = self.catalog.reader()
         terms = lexical.prune_terms(conn, query_terms(query))
         channel = _Channel()
@@ -103,22 +103,12 @@ class Searcher:
         if not docs:
             return channel
         channel.files = dict(docs)
-        hits = lexical.search_chunks(conn, terms, 300)
-        owner = self._chunk_files(conn, [c for c, _s in hits])
-        for chunk_id, score in hits:
-            file_id = owner.get(chunk_id)
-            if file_id is not None:
-                channel.chunks.setdefault(file_id, []).append((chunk_id, score))
-        # An exact phrase from the query lifts its file (checked on the best passages only).
+        # An exact phrase from the query lifts its file (checked among the best files only).
         phrase = normalise(query).strip()
         if (len(WORD.findall(phrase)) >= 2 and not has_cjk(phrase)) or (has_cjk(phrase) and len(phrase) >= 3):
-            top = [c for c, _s in hits[:50]]
-            if top:
-                marks = ",".join("?" * len(top))
-                for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", top):
-                    file_id = owner.get(cid)
-                    if file_id in channel.files and phrase in normalise(text):
-                        channel.files[file_id] *= self.fusion.phrase_boost
+            top = [f for f, _s in docs[:50]]
+            for file_id in lexical.phrase_files(conn, phrase, top):
+                channel.files[file_id] *= self.fusion.phrase_boost
         return channel
 
     def name_channel(self, query: str) -> _Channel:
@@ -285,17 +275,17 @@ class Searcher:
         return hits
 
     def _add_passages(self, hits: list[Hit], channels: dict[str, _Channel], query: str) -> None:
-        """The best (up to three) matching passages of each hit, with snippets, in one query."""
+        """Up to three passages per hit: best keyword matches first, then meaning matches."""
         conn = self.catalog.reader()
         terms = highlight_terms(query)
+        lex_terms = query_terms(query)
+        vec = channels.get("vector")
         wanted: dict[int, list[int]] = {}
         for hit in hits:
-            ids: list[int] = []
-            for name in ("lexical", "vector"):
-                ch = channels.get(name)
-                for cid, _s in (ch.chunks.get(hit.file_id, []) if ch else [])[:3]:
-                    if cid not in ids:
-                        ids.append(cid)
+            ids = lexical.best_chunks_of(conn, hit.file_id, lex_terms, 2) if "lexical" in hit.channels else []
+            for cid, _s in (vec.chunks.get(hit.file_id, []) if vec else [])[:3]:
+                if cid not in ids:
+                    ids.append(cid)
             wanted[hit.file_id] = ids[:3]
         all_ids = [c for ids in wanted.values() for c in ids]
         rows: dict[int, tuple[int, str, int | None, int, int]] = {}
@@ -305,13 +295,6 @@ class Searcher:
                 f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", all_ids)}
         for hit in hits:
             picked = [rows[c] for c in wanted[hit.file_id] if c in rows]
-            if not picked and "lexical" in hit.channels:
-                best = lexical.best_chunks_of(conn, hit.file_id, query_terms(query))
-                if best:
-                    marks = ",".join("?" * len(best))
-                    found = {r[0]: r for r in conn.execute(
-                        f"SELECT id, text, page, start, end FROM chunks WHERE id IN ({marks})", best)}
-                    picked = [found[c] for c in best if c in found]
             if not picked:  # matched by name only: show how the file begins
                 picked = conn.execute(
                     "SELECT id, text, page, start, end FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT 1",

@@ -223,6 +223,10 @@ def run(argv: list[str]) -> int:
     finder_app.start(show=not (hidden and finder_app.tray is not None and finder_app.tray.available))
     if paths:
         finder_app.window.add_paths([Path(p) for p in paths])
-    if not service.settings.first_run_done:
+    from finder.gui.welcome import maybe_show_welcome
+
+    if not paths and maybe_show_welcome(finder_app) is not None:
+        pass  # first run with no folders: the welcome saves first_run_done when answered
+    elif not service.settings.first_run_done:
         finder_app.runner.run(lambda: service.update_settings(service.settings.replace(first_run_done=True)))
     return int(app.exec())
