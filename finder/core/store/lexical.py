@@ -57,16 +57,29 @@ def delete_name(conn: sqlite3.Connection, file_id: int) -> None:
     conn.execute("DELETE FROM names_fts WHERE rowid=?", (file_id,))
 
 
-def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
-    """Drop very common terms (when rarer ones remain) and keep the rarest MAX_TERMS."""
-    if len(terms) <= 1:
-        return terms
+def _doc_freqs(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
     dfs: dict[str, int] = {}
     for term in terms:
         probe = index_text(term).split()
         key = probe[0] if probe else term
         row = conn.execute("SELECT doc FROM docs_vocab WHERE term=?", (key,)).fetchone()
         dfs[term] = row[0] if row else 0
+    return dfs
+
+
+def rarest_terms(conn: sqlite3.Connection, terms: list[str], count: int) -> list[str]:
+    """The ``count`` terms found in the fewest documents (unknown stems count as rare)."""
+    if len(terms) <= count:
+        return terms
+    dfs = _doc_freqs(conn, terms)
+    return sorted(terms, key=lambda t: dfs[t])[:count]
+
+
+def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+    """Drop very common terms (when rarer ones remain) and keep the rarest MAX_TERMS."""
+    if len(terms) <= 1:
+        return terms
+    dfs = _doc_freqs(conn, terms)
     total = max(1, conn.execute("SELECT COUNT(*) FROM files WHERE status='indexed'").fetchone()[0] or 1)
     # Stemmed terms are not found in the vocabulary as typed (df 0): they are kept, never dropped.
     rare = [t for t in terms if dfs[t] <= COMMON_FRACTION * total]
@@ -123,22 +136,6 @@ def best_chunks_of(conn: sqlite3.Connection, file_id: int, terms: list[str], lim
             "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid BETWEEN ? AND ? "
             "ORDER BY rank LIMIT ?",
             (expr, lo, hi, limit),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    return [int(r[0]) for r in rows]
-
-
-def phrase_files(conn: sqlite3.Connection, phrase: str, file_ids: Sequence[int]) -> list[int]:
-    """Which of ``file_ids`` contain ``phrase`` word for word."""
-    tokens = index_text(phrase).split()
-    if len(tokens) < 2 or not file_ids:
-        return []
-    expr = fts_quote(" ".join(tokens))
-    marks = ",".join("?" * len(file_ids))
-    try:
-        rows = conn.execute(
-            f"SELECT rowid FROM docs_fts WHERE docs_fts MATCH ? AND rowid IN ({marks})", (expr, *file_ids)
         ).fetchall()
     except sqlite3.OperationalError:
         return []
