@@ -1,6 +1,6 @@
 """Search quality on the dev sets and SciFact: hit@1, hit@10, MRR@10, nDCG@10 per channel.
 
-    python bench/quality.py [--sets en,zh,scifact] [--modes lexical,vector,hybrid,phrase] [--model use-m3]
+    python bench/quality.py [--sets en,zh,zh2en,en2zh,scifact] [--modes phrase,lexical,vector,hybrid] [--model use-m3]
 
 Corpora: ../shared/devset (run its prepare.sh into /tmp/devset first, or pass --devset DIR)
 and ../shared/bench/scifact (written out once as one .txt file per abstract). Each
@@ -36,6 +36,18 @@ def load_devset(lang: str, devset: Path) -> tuple[Path, list[tuple[str, set[str]
         q, rel = line.split("\t")
         queries.append((q, {r.strip() for r in rel.split(",")}))
     return devset / lang, queries
+
+
+def load_cross(corpus_lang: str, devset: Path) -> tuple[Path, list[tuple[str, set[str]]]]:
+    """Hand-translated queries in the other language (bench/data/cross_queries.tsv)."""
+    queries = []
+    for line in (HERE / "data" / "cross_queries.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        lang, q, rel = line.split("\t")
+        if lang == corpus_lang:
+            queries.append((q, {r.strip() for r in rel.split(",")}))
+    return devset / corpus_lang, queries
 
 
 def load_scifact(out: Path) -> tuple[Path, list[tuple[str, dict[str, int]]]]:
@@ -121,7 +133,7 @@ def evaluate(service: FinderService, queries: list, mode: str) -> tuple[dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="en,zh,scifact")
+    parser.add_argument("--sets", default="en,zh,zh2en,en2zh,scifact")
     parser.add_argument("--modes", default="phrase,lexical,vector,hybrid")
     parser.add_argument("--model", default="use-m3")
     parser.add_argument("--devset", default=os.environ.get("FINDER_DEVSET", "/tmp/devset"))
@@ -133,12 +145,15 @@ def main() -> int:
     for name in args.sets.split(","):
         if name == "scifact":
             corpus, queries = load_scifact(out)
+        elif name in ("zh2en", "en2zh"):  # Chinese queries over English pages, and the reverse
+            corpus, queries = load_cross("en" if name == "zh2en" else "zh", Path(args.devset))
         else:
             corpus, queries = load_devset(name, Path(args.devset))
             if not corpus.exists():
                 print(f"missing {corpus}: run ../shared/devset/prepare.sh {args.devset}", file=sys.stderr)
                 return 2
-        service = open_indexed(corpus, out / f"home-{name}-{args.model}", args.model)
+        home_name = {"zh2en": "en", "en2zh": "zh"}.get(name, name)
+        service = open_indexed(corpus, out / f"home-{home_name}-{args.model}", args.model)
         for mode in args.modes.split(","):
             scores, lat = evaluate(service, queries, mode)
             lat.sort()
