@@ -48,7 +48,7 @@ def missing_count(catalog: Catalog, model_id: str, remote: bool = False, distinc
     what = "DISTINCT c.text_hash" if distinct else "*"
     sql = (
         f"SELECT COUNT({what}) FROM chunks c JOIN files f ON f.id=c.file_id "
-        "WHERE f.status='indexed' {private} AND NOT EXISTS "
+        "WHERE f.status='indexed' AND c.media IS NULL {private} AND NOT EXISTS "
         "(SELECT 1 FROM vectors v WHERE v.model_id=? AND v.text_hash=c.text_hash)"
     ).format(private="AND f.private=0" if remote else "")
     return int(catalog.reader().execute(sql, (model_id,)).fetchone()[0])
@@ -58,7 +58,7 @@ def _worklist(catalog: Catalog, model_id: str, remote: bool, limit: int) -> list
     """(text_hash, text, file name) to embed next: small and recently modified files first."""
     sql = (
         "SELECT c.text_hash, c.text, f.name FROM chunks c JOIN files f ON f.id=c.file_id "
-        "WHERE f.status='indexed' {private} AND NOT EXISTS "
+        "WHERE f.status='indexed' AND c.media IS NULL {private} AND NOT EXISTS "
         "(SELECT 1 FROM vectors v WHERE v.model_id=? AND v.text_hash=c.text_hash) "
         "ORDER BY (f.size > 1048576), f.mtime_ns DESC, c.file_id, c.ordinal LIMIT ?"
     ).format(private="AND f.private=0" if remote else "")
@@ -70,6 +70,16 @@ def _worklist(catalog: Catalog, model_id: str, remote: bool, limit: int) -> list
             seen.add(h)
             out.append((h, text, name))
     return out
+
+
+def media_missing(catalog: Catalog, model_id: str, limit: int = 10**9) -> list[tuple[str, bytes, str, str]]:
+    """(hash, path key, MIME, file name) of image chunks with no vector for this model."""
+    rows = catalog.reader().execute(
+        "SELECT c.text_hash, f.path, c.media, f.name FROM chunks c JOIN files f ON f.id=c.file_id "
+        "WHERE f.status='indexed' AND c.media IS NOT NULL AND f.private=0 AND NOT EXISTS "
+        "(SELECT 1 FROM vectors v WHERE v.model_id=? AND v.text_hash=c.text_hash) ORDER BY f.mtime_ns DESC LIMIT ?",
+        (model_id, limit)).fetchall()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 class Embedder:
@@ -140,10 +150,42 @@ class Embedder:
                         self.index.save()
                         last_save = time.monotonic()
                     self._throttle(busy, cancel)
+            if getattr(self.provider, "supports_media", False):
+                self._embed_media(cancel, stats)
         finally:
             self.index.save()
             stats.seconds_total = time.monotonic() - started
         return stats
+
+    def _embed_media(self, cancel: threading.Event | None, stats: EmbedStats) -> None:
+        """Images, a few per request, read from disk at the last moment."""
+        from finder.core.media import MAX_IMAGE_BYTES
+
+        work = media_missing(self.catalog, self.provider.model_id)
+        for i in range(0, len(work), 6):
+            if (cancel is not None and cancel.is_set()) or self.interrupt.is_set():
+                return
+            items, batch = [], []
+            for digest, key, mime, name in work[i : i + 6]:
+                try:
+                    with open(path_from_key(key), "rb") as fh:
+                        data = fh.read(MAX_IMAGE_BYTES + 1)
+                except OSError:
+                    continue  # gone or unreadable: the next scan settles it
+                if len(data) > MAX_IMAGE_BYTES:
+                    continue
+                items.append((data, mime))
+                batch.append((digest, name, name))
+            if not items:
+                continue
+            try:
+                vecs = self.provider.embed_media(items)  # type: ignore[attr-defined]
+            except ProviderError as exc:
+                self.last_error = exc
+                log.warning("embedding images paused: %s", exc)
+                return
+            self._store(batch, vecs)
+            stats.embedded += len(batch)
 
     def _store(self, batch: list[tuple[str, str, str]], vecs: np.ndarray) -> None:
         model_id = self.provider.model_id

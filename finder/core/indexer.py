@@ -20,10 +20,12 @@ from pathlib import Path
 from finder.core import extract as extraction
 from finder.core.chunk import chunk_document
 from finder.core.config import Settings
-from finder.core.errors import ExtractError
+from finder.core.errors import ExtractError, FileChanged, SkippedFile
+from finder.core.media import MAX_IMAGE_BYTES, image_mime
 from finder.core.scan import FileEntry, scan_root
 from finder.core.store import lexical
 from finder.core.store.db import Catalog, display_path, fs_key, path_from_key
+from finder.core.types import Document
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +65,40 @@ def _is_secret(path: Path) -> bool:
     return bool(is_secret_path(path))
 
 
+def read_image(path: Path) -> tuple[Document, str]:
+    """An image as a document (its name is the text) and the hash of its bytes (its identity)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_IMAGE_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise FileChanged("file vanished while being read") from exc
+    except PermissionError as exc:
+        raise ExtractError("permission denied") from exc
+    except OSError as exc:
+        raise ExtractError(f"cannot read the image: {exc.strerror}") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise SkippedFile("image larger than the 20 MB the embedding service accepts")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    name = os.path.basename(display_path(path))
+    return Document(path, name, "image", title=name), digest
+
+
 class Indexer:
     """Keeps the catalog's files and chunks in step with the folders on disk."""
 
     def __init__(self, catalog: Catalog, settings: Settings) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.media = False  # True while a multimodal provider can embed image files
         self._stop = threading.Event()
+
+    def supported(self, path: Path) -> bool:
+        """Files we index: documents always, images only with a multimodal provider."""
+        return extraction.is_supported(path) or (self.media and image_mime(path) is not None)
+
+    def _kind(self, path: Path) -> str:
+        return "image" if image_mime(path) is not None and not extraction.is_supported(path) else \
+            extraction.kind_of(path)
 
     # -- roots -----------------------------------------------------------------------
     def add_root(self, path: Path) -> int:
@@ -135,7 +164,7 @@ class Indexer:
             found[fs_key(root)] = FileEntry(root, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
         elif root.is_dir():
             for entry in scan_root(root, self.settings, on_error=on_error,
-                                   is_supported=extraction.is_supported, cancel=cancel):
+                                   is_supported=self.supported, cancel=cancel):
                 found[fs_key(entry.path)] = entry
                 if on_progress and len(found) % 500 == 0:
                     on_progress(Progress("scan", len(found), 0, display_path(entry.path)))
@@ -197,7 +226,7 @@ class Indexer:
             "VALUES(?,?,?,?,?,?,?,?,?, 'pending', ?) "
             "ON CONFLICT(path) DO UPDATE SET status='pending', size=excluded.size, mtime_ns=excluded.mtime_ns, "
             "inode=excluded.inode, dev=excluded.dev RETURNING id",
-            (root_id, fs_key(entry.path), display, os.path.basename(display), extraction.kind_of(entry.path),
+            (root_id, fs_key(entry.path), display, os.path.basename(display), self._kind(entry.path),
              entry.size, entry.mtime_ns, entry.inode, entry.dev, int(_is_secret(entry.path))),
         )
         file_id = int(cur.fetchone()[0])
@@ -278,7 +307,7 @@ class Indexer:
                     ids = [r[0] for r in conn.execute("SELECT id FROM files WHERE path=?", (fs_key(path),))]
                     self._delete_files(conn, ids)
                     continue
-                if not extraction.is_supported(path):
+                if not self.supported(path):
                     continue
                 self._insert_pending(conn, root_id, FileEntry(path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev))
                 count += 1
@@ -324,8 +353,13 @@ class Indexer:
             with self.catalog.write() as conn:
                 self._delete_files(conn, [file_id])
             return "deleted"
+        mime = image_mime(path) if not extraction.is_supported(path) else None
         try:
-            doc = extraction.extract(path, max_bytes=max_bytes)
+            if mime:
+                doc, digest = read_image(path)
+            else:
+                doc = extraction.extract(path, max_bytes=max_bytes)
+                digest = text_hash(doc.text)
         except ExtractError as exc:
             with self.catalog.write() as conn:
                 self._delete_chunks(conn, file_id)
@@ -334,7 +368,6 @@ class Indexer:
                     (exc.status, exc.reason, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, time.time(), file_id),
                 )
             return exc.status
-        digest = text_hash(doc.text)
         row = self.catalog.reader().execute(
             "SELECT content_hash, status FROM files WHERE id=?", (file_id,)).fetchone()
         with self.catalog.write() as conn:
@@ -344,13 +377,15 @@ class Indexer:
             else:
                 self._delete_chunks(conn, file_id)
                 chunks = chunk_document(doc, self.settings.chunk_chars, self.settings.chunk_overlap)
-                rows = [
-                    (file_id, c.ordinal, c.text, c.start, c.end, c.page, text_hash(c.text)) for c in chunks
+                rows: list[tuple[int, int, str, int, int, int | None, str, str | None]] = [
+                    (file_id, c.ordinal, c.text, c.start, c.end, c.page, text_hash(c.text), None) for c in chunks
                 ]
+                if mime:  # the image itself is the one passage; its bytes identify it
+                    rows = [(file_id, 0, doc.text, 0, len(doc.text), None, f"media:{digest}", mime)]
                 ids = [
                     conn.execute(
-                        "INSERT INTO chunks(file_id, ordinal, text, start, end, page, text_hash) "
-                        "VALUES(?,?,?,?,?,?,?) RETURNING id", r).fetchone()[0]
+                        "INSERT INTO chunks(file_id, ordinal, text, start, end, page, text_hash, media) "
+                        "VALUES(?,?,?,?,?,?,?,?) RETURNING id", r).fetchone()[0]
                     for r in rows
                 ]
                 lexical.add_chunks(conn, zip(ids, (r[2] for r in rows)))

@@ -169,8 +169,18 @@ class FinderService:
             self.update_settings(self.settings.replace(roots=roots))
         return added
 
+    def media_enabled(self) -> bool:
+        """Image files are indexed only while a multimodal provider can embed them."""
+        if not self.settings.multimodal:
+            return False
+        try:
+            return bool(getattr(self.provider(), "supports_media", False))
+        except FinderError:
+            return False
+
     def scan(self, roots: Sequence[Path] | None = None, cancel: threading.Event | None = None,
              on_progress: ProgressCallback | None = None) -> ScanResult:
+        self.indexer.media = self.media_enabled()
         return self.indexer.scan(roots, cancel, on_progress)
 
     def extract_pending(self, cancel: threading.Event | None = None,

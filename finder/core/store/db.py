@@ -87,6 +87,10 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE docs_vocab USING fts5vocab(docs_fts, 'row');
     UPDATE files SET status='pending' WHERE status='indexed';
     """,
+    # 3: image files embedded by a multimodal provider: the chunk stands for the whole image.
+    """
+    ALTER TABLE chunks ADD COLUMN media TEXT;  -- MIME type of an image chunk, NULL for text
+    """,
 ]
 
 

@@ -68,3 +68,60 @@ def test_remote_provider_end_to_end(flavor: str, preset: str, extra: dict, tmp_p
         svc.close()
     finally:
         api.stop()
+
+
+def _png(path: Path, colour: tuple[int, int, int]) -> None:
+    """A real 8×8 PNG (no image library needed)."""
+    import struct
+    import zlib
+
+    raw = b"".join(b"\x00" + bytes(colour) * 8 for _ in range(8))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_images_are_indexed_only_with_a_multimodal_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINDER_TEST_KEY", KEY)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _png(docs / "beach_sunset.png", (250, 120, 40))
+    _png(docs / "forest.png", (20, 140, 30))
+    (docs / "notes.txt").write_text("Holiday notes: the beach at sunset was beautiful.")
+    api = FakeAPI("gemini", key=KEY, dim=256)
+    try:
+        text_only = apply_provider_choice(Settings(), "gemini", base_url=api.base_url,
+                                          api_key_env="FINDER_TEST_KEY", dimensions=256)
+        svc = FinderService(home=tmp_path / "h1", settings=text_only)
+        svc.index([docs])
+        assert svc.status().indexed == 1  # no multimodal model: images are not indexed at all
+        svc.close()
+
+        multimodal = apply_provider_choice(Settings(multimodal=True), "gemini", base_url=api.base_url,
+                                           api_key_env="FINDER_TEST_KEY", dimensions=256)
+        svc = FinderService(home=tmp_path / "h2", settings=multimodal)
+        svc.index([docs])
+        st = svc.status()
+        assert st.indexed == 3 and st.failed == 0
+        kinds = dict(svc.catalog.reader().execute("SELECT name, kind FROM files").fetchall())
+        assert kinds["forest.png"] == "image"
+        images = [s for s in api.seen if "inline_data" in json.dumps(s.body)]
+        assert len(images) >= 1  # the image bytes went to the embedding service
+        model = svc.provider().model_id
+        vecs = svc.catalog.reader().execute(
+            "SELECT COUNT(*) FROM vectors WHERE model_id=? AND text_hash LIKE 'media:%'", (model,)).fetchone()[0]
+        assert vecs == 2
+        # Found by name at once, and by meaning through the image vector.
+        assert Path(svc.search("beach sunset", mode="lexical")[0].path).name in {"beach_sunset.png", "notes.txt"}
+        vector_hits = {Path(h.path).name for h in svc.search("forest", mode="vector", limit=10)}
+        assert vector_hits & {"forest.png", "beach_sunset.png"}
+        # Switching back to a text-only model drops the images at the next scan.
+        svc.update_settings(text_only)
+        svc.scan()
+        assert svc.status().indexed == 1
+        svc.close()
+    finally:
+        api.stop()
