@@ -66,7 +66,7 @@ def _is_secret(path: Path) -> bool:
 
 
 def read_image(path: Path) -> tuple[Document, str]:
-    """An image as a document (its name is the text) and the hash of its bytes (its identity)."""
+    """An image or scanned PDF as a document (its name is the text) and the hash of its bytes."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_IMAGE_BYTES + 1)
@@ -77,7 +77,7 @@ def read_image(path: Path) -> tuple[Document, str]:
     except OSError as exc:
         raise ExtractError(f"cannot read the image: {exc.strerror}") from exc
     if len(data) > MAX_IMAGE_BYTES:
-        raise SkippedFile("image larger than the 20 MB the embedding service accepts")
+        raise SkippedFile("larger than the 20 MB the multimodal embedding service accepts")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     name = os.path.basename(display_path(path))
     return Document(path, name, "image", title=name), digest
@@ -360,6 +360,11 @@ class Indexer:
             else:
                 doc = extraction.extract(path, max_bytes=max_bytes)
                 digest = text_hash(doc.text)
+                if self.media and doc.extractor == "pdf" and not doc.text.strip():
+                    # A scanned PDF has no text layer: a multimodal model reads its pages instead.
+                    scanned, digest = read_image(path)
+                    doc = Document(path, scanned.text, "pdf", doc.pages, title=scanned.title)
+                    mime = "application/pdf"
         except ExtractError as exc:
             with self.catalog.write() as conn:
                 self._delete_chunks(conn, file_id)
@@ -380,7 +385,7 @@ class Indexer:
                 rows: list[tuple[int, int, str, int, int, int | None, str, str | None]] = [
                     (file_id, c.ordinal, c.text, c.start, c.end, c.page, text_hash(c.text), None) for c in chunks
                 ]
-                if mime:  # the image itself is the one passage; its bytes identify it
+                if mime:  # the image (or scanned PDF) is the one passage; its bytes identify it
                     rows = [(file_id, 0, doc.text, 0, len(doc.text), None, f"media:{digest}", mime)]
                 ids = [
                     conn.execute(

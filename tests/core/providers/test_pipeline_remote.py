@@ -125,3 +125,30 @@ def test_images_are_indexed_only_with_a_multimodal_provider(tmp_path: Path, monk
         svc.close()
     finally:
         api.stop()
+
+
+def test_scanned_pdf_is_embedded_as_pages_by_a_multimodal_provider(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypdfium2 as pdfium
+
+    monkeypatch.setenv("FINDER_TEST_KEY", KEY)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(8):  # 8 pages without a text layer, like a scan: two windows of ≤ 6 pages
+        pdf.new_page(200, 200)
+    pdf.save(str(docs / "scanned_contract.pdf"))
+    pdf.close()
+    api = FakeAPI("gemini", key=KEY, dim=256)
+    try:
+        settings = apply_provider_choice(Settings(multimodal=True), "gemini", base_url=api.base_url,
+                                         api_key_env="FINDER_TEST_KEY", dimensions=256)
+        svc = FinderService(home=tmp_path / "h", settings=settings)
+        svc.index([docs])
+        media = svc.catalog.reader().execute("SELECT media FROM chunks").fetchall()
+        assert media == [("application/pdf",)]
+        sent = [s for s in api.seen if "application/pdf" in json.dumps(s.body)]
+        assert sent and svc.status().embedded_chunks == 1
+        svc.close()
+    finally:
+        api.stop()
