@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from finder.core.embed.base import EmbeddingProvider
-from finder.core.snippet import make_snippet
+from finder.core.snippet import make_snippet, terms_pattern
 from finder.core.store import lexical
 from finder.core.store.db import Catalog
 from finder.core.store.vectors import VectorIndex
@@ -20,6 +20,7 @@ from finder.core.tokens import WORD, has_cjk, highlight_terms, normalise, query_
 from finder.core.types import Hit, Passage
 
 CHANNELS = ("name", "lexical", "vector")
+SMALL_FILE_CHUNKS = 12  # passages of files this small are chosen in Python, not by FTS5
 
 # Below this cosine a passage is unrelated to the query for the model (measured on the dev
 # sets: relevant passages score 0.3 and up with these models, unrelated ones below 0.1).
@@ -275,9 +276,11 @@ class Searcher:
         # The rarest terms pick the passage; all of them would only slow the per-file query.
         lex_terms = lexical.rarest_terms(conn, query_terms(query), 6)
         vec = channels.get("vector")
+        best_lexical = self._best_lexical_chunks(
+            [h.file_id for h in hits if "lexical" in h.channels], lex_terms, terms)
         wanted: dict[int, list[int]] = {}
         for hit in hits:
-            ids = lexical.best_chunks_of(conn, hit.file_id, lex_terms, 2) if "lexical" in hit.channels else []
+            ids = list(best_lexical.get(hit.file_id, []))
             for cid, _s in (vec.chunks.get(hit.file_id, []) if vec else [])[:3]:
                 if cid not in ids:
                     ids.append(cid)
@@ -307,6 +310,38 @@ class Searcher:
                        for p in hit.passages if p.chunk_id in rows):
                     hit.score *= self.fusion.phrase_boost
             hits.sort(key=lambda h: -h.score)
+
+    def _best_lexical_chunks(self, file_ids: list[int], lex_terms: list[str],
+                             terms: list[str]) -> dict[int, list[int]]:
+        """The two chunks of each file that hold the most query terms.
+
+        Small files (most of them) are scored here from their chunk texts in one query; a file
+        with many chunks asks FTS5 for its best ones within its own id range.
+        """
+        if not file_ids:
+            return {}
+        conn = self.catalog.reader()
+        marks = ",".join("?" * len(file_ids))
+        sizes = dict(conn.execute(
+            f"SELECT file_id, COUNT(*) FROM chunks WHERE file_id IN ({marks}) GROUP BY file_id", file_ids))
+        small = [f for f in file_ids if sizes.get(f, 0) <= SMALL_FILE_CHUNKS]
+        out: dict[int, list[int]] = {}
+        pattern = terms_pattern(tuple(terms))
+        if small and pattern is not None:
+            marks = ",".join("?" * len(small))
+            scored: dict[int, list[tuple[float, int]]] = {}
+            for cid, fid, text in conn.execute(
+                    f"SELECT id, file_id, text FROM chunks WHERE file_id IN ({marks})", small):
+                found = [m.lower() for m in pattern.findall(text.lower())]
+                if found:
+                    scored.setdefault(fid, []).append((len(set(found)) + 0.1 * len(found), cid))
+            for fid, items in scored.items():
+                items.sort(key=lambda x: (-x[0], x[1]))
+                out[fid] = [cid for _s, cid in items[:2]]
+        for fid in file_ids:
+            if sizes.get(fid, 0) > SMALL_FILE_CHUNKS:
+                out[fid] = lexical.best_chunks_of(conn, fid, lex_terms, 2)
+        return out
 
     # -- more like this ------------------------------------------------------------------
     def similar(self, file_id: int, vectors: np.ndarray, limit: int = 20) -> list[Hit]:
