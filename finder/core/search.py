@@ -83,6 +83,7 @@ class Searcher:
         self.secondary = secondary or (lambda: None)
         self.fusion = fusion or Fusion()
         self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._kcache: OrderedDict[tuple[str, int], dict[str, _Channel]] = OrderedDict()
         self.timings: dict[str, float] = {}
 
     # -- channels --------------------------------------------------------------------
@@ -134,6 +135,22 @@ class Searcher:
             ):
                 channel.files[file_id] = channel.files.get(file_id, 0.0) + 1000.0
         return channel
+
+    def _keyword_channels(self, query: str) -> dict[str, _Channel]:
+        """Name and keyword channels, reused while the catalog is unchanged.
+
+        Search-as-you-type asks for the same text twice (keywords at once, meaning after a
+        pause); SQLite's data_version tells whether anything was committed in between.
+        """
+        version = self.catalog.reader().execute("PRAGMA data_version").fetchone()[0]
+        key = (query, version)
+        cached = self._kcache.get(key)
+        if cached is None:
+            cached = {"name": self.name_channel(query), "lexical": self.lexical_channel(query)}
+            self._kcache[key] = cached
+            if len(self._kcache) > 32:
+                self._kcache.popitem(last=False)
+        return cached
 
     def embed_query(self, provider: EmbeddingProvider, query: str) -> np.ndarray:
         key = (provider.model_id, query)
@@ -190,8 +207,7 @@ class Searcher:
         t0 = time.perf_counter()
         channels: dict[str, _Channel] = {}
         if mode in ("hybrid", "lexical"):
-            channels["name"] = self.name_channel(query)
-            channels["lexical"] = self.lexical_channel(query)
+            channels.update(self._keyword_channels(query))
         t1 = time.perf_counter()
         if mode in ("hybrid", "vector"):
             sem = self.semantic()
