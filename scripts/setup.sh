@@ -12,6 +12,8 @@ apt_pkgs=(python3 python3-venv python3-pip
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0
   fonts-wqy-microhei xvfb xauth desktop-file-utils xdg-utils)
+# The tests also drive a real X server for the global hotkey.
+[ $with_tests = 1 ] && apt_pkgs+=(xdotool)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${apt_pkgs[@]}"; do
