@@ -19,7 +19,7 @@ from finder.core.search import SearchFilters
 from finder.core.types import Hit, IndexStatus
 
 # Subcommands; `python -m finder` treats any other first argument as paths for the desktop app.
-COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry")
+COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry", "install-desktop")
 
 
 def _service():  # type: ignore[no-untyped-def]
@@ -311,6 +311,23 @@ def cmd_provider(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from finder import desktop
+
+    try:
+        if args.uninstall:
+            paths = desktop.uninstall_desktop()
+            print(f"removed {len(paths)} files (menu entry, icons, autostart)")
+            return 0
+        paths = desktop.install_desktop(autostart=args.autostart)
+    except OSError as exc:
+        print(f"finder: cannot install the menu entry: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finder", description="Find files by meaning (Semantic Finder).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -368,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--api-key-stdin", action="store_true", help="read the API key from standard input and store it")
     ps.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_provider)
+
+    p = sub.add_parser("install-desktop", help="add Semantic Finder to the applications menu (Linux)")
+    p.add_argument("--autostart", action="store_true", help="also start it (in the tray) at login")
+    p.add_argument("--uninstall", action="store_true", help="remove the menu entry, icons and autostart")
+    p.set_defaults(func=cmd_install_desktop)
 
     p = sub.add_parser("retry", help="retry files that failed")
     p.set_defaults(func=cmd_retry)

@@ -188,7 +188,8 @@ class FinderApp(QObject):
 def run(argv: list[str]) -> int:
     """Entry point of ``python -m finder`` without a subcommand; returns the exit code."""
     logging.basicConfig(level=os.environ.get("FINDER_LOG", "WARNING"))
-    hidden = "--hidden" in argv
+    hidden = "--hidden" in argv or "--minimized" in argv  # autostart starts in the tray
+    quick = "--quick-search" in argv  # the menu entry's Quick Search action
     paths = [str(Path(a).resolve()) for a in argv if not a.startswith("--") and Path(a).exists()]
     if not os.environ.get("QT_QPA_PLATFORM") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         print("semantic-finder: no display; run under a desktop session, `xvfb-run -a`, "
@@ -223,6 +224,8 @@ def run(argv: list[str]) -> int:
     finder_app.start(show=not (hidden and finder_app.tray is not None and finder_app.tray.available))
     if paths:
         finder_app.window.add_paths([Path(p) for p in paths])
+    if quick:
+        finder_app.toggle_quick_search()
     from finder.gui.welcome import maybe_show_welcome
 
     if not paths and maybe_show_welcome(finder_app) is not None:
