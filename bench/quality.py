@@ -22,7 +22,6 @@ sys.path.insert(0, str(HERE.parent))
 
 from finder.core.config import Settings  # noqa: E402
 from finder.core.service import FinderService  # noqa: E402
-from finder.core.store.lexical import search_chunks  # noqa: E402
 from finder.core.tokens import fts_quote, index_text  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared"

@@ -89,34 +89,24 @@ def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
     return kept
 
 
-def search_chunks(conn: sqlite3.Connection, terms: list[str], limit: int = 300) -> list[tuple[int, float]]:
-    """Chunk ids matching any term, best first, with a positive bm25 score."""
-    if not terms:
+def _ranked(conn: sqlite3.Connection, table: str, parts: list[str], limit: int,
+            weights: str = "") -> list[tuple[int, float]]:
+    """Rowids of ``table`` matching any of the quoted ``parts``, best first, bm25 made positive."""
+    if not parts:
         return []
-    expr = " OR ".join(fts_quote(t) for t in terms)
     try:
         rows = conn.execute(
-            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
-            (expr, limit),
+            f"SELECT rowid, bm25({table}{weights}) FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+            (" OR ".join(parts), limit),
         ).fetchall()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError:  # a query FTS5 cannot parse finds nothing, it does not fail
         return []
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
 def search_docs(conn: sqlite3.Connection, terms: list[str], limit: int = 200) -> list[tuple[int, float]]:
     """File ids whose whole text matches any term, best first (document-level bm25)."""
-    if not terms:
-        return []
-    expr = " OR ".join(fts_quote(t) for t in terms)
-    try:
-        rows = conn.execute(
-            "SELECT rowid, bm25(docs_fts) FROM docs_fts WHERE docs_fts MATCH ? ORDER BY rank LIMIT ?",
-            (expr, limit),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    return [(int(r[0]), -float(r[1])) for r in rows]
+    return _ranked(conn, "docs_fts", [fts_quote(t) for t in terms], limit)
 
 
 def best_chunks_of(conn: sqlite3.Connection, file_id: int, terms: list[str], limit: int = 3) -> list[int]:
@@ -148,16 +138,5 @@ def search_names(
     """File ids whose name (weighted 10×) or folder matches, best first."""
     parts = [fts_quote(t) for t in terms]
     if prefix and len(prefix) >= 3 and prefix.isascii():
-        parts.append(fts_quote(prefix) + "*")
-    if not parts:
-        return []
-    expr = " OR ".join(parts)
-    try:
-        rows = conn.execute(
-            "SELECT rowid, bm25(names_fts, 10.0, 1.0) FROM names_fts WHERE names_fts MATCH ? "
-            "ORDER BY rank LIMIT ?",
-            (expr, limit),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    return [(int(r[0]), -float(r[1])) for r in rows]
+        parts.append(fts_quote(prefix) + "*")  # as-you-type; shorter prefixes are too slow
+    return _ranked(conn, "names_fts", parts, limit, ", 10.0, 1.0")
