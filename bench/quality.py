@@ -159,7 +159,7 @@ def main() -> int:
             rows.append((name, args.model, mode, len(queries), scores, lat[len(lat) // 2] * 1000,
                          lat[int(len(lat) * 0.95) - 1] * 1000))
         service.close()
-    print(f"| set | model | channel | queries | hit@1 | hit@10 | MRR@10 | nDCG@10 | p50 ms | p95 ms |")
+    print("| set | model | channel | queries | hit@1 | hit@10 | MRR@10 | nDCG@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, model, mode, n, s, p50, p95 in rows:
         print(f"| {name} | {model} | {mode} | {n} | {s['hit@1']:.3f} | {s['hit@10']:.3f} | {s['mrr@10']:.3f} "
