@@ -12,7 +12,7 @@ from finder.core.search import SearchFilters
 from finder.gui.tasks import QUERY, TaskRunner
 
 DEBOUNCE_MS = 80  # pause in typing before the meaning pass (it embeds the query)
-FAST_MS = 10  # keyword pass: just long enough to coalesce a burst of keys (paste, fast typing)
+FAST_MS = 0  # keyword pass: next event-loop turn, which still coalesces a burst of keys (paste)
 
 
 class _Stale(Exception):
