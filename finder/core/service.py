@@ -62,7 +62,8 @@ class FinderService:
         with self._lock:
             if self._injected is not None:
                 return self._injected
-            key = f"{self.settings.provider}|{self.settings.model}|{self.settings.base_url}|{self.settings.dimensions}"
+            s = self.settings
+            key = f"{s.provider}|{s.model}|{s.base_url}|{s.dimensions}|{s.api_key_env}|{s.multimodal}|{s.threads}"
             prov = self._providers.get(key)
             if prov is None:
                 prov = create_provider(self.settings)
