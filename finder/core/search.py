@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections import OrderedDict
@@ -16,7 +17,7 @@ from finder.core.snippet import make_snippet, terms_pattern
 from finder.core.store import lexical
 from finder.core.store.db import Catalog
 from finder.core.store.vectors import VectorIndex
-from finder.core.tokens import WORD, has_cjk, highlight_terms, normalise, query_terms
+from finder.core.tokens import CJK_CHAR, WORD, has_cjk, highlight_terms, normalise, query_terms
 from finder.core.types import Hit, Passage
 
 CHANNELS = ("name", "lexical", "vector")
@@ -51,6 +52,13 @@ class SearchFilters:
 @dataclass(frozen=True)
 class Fusion:
     """Reciprocal-rank fusion weights (tuned on the dev sets, see docs/models.md)."""
+
+    # When no passage of the best keyword file holds more than ``coverage_full`` of a query's
+    # ``coverage_terms``+ words, the keywords matched only in passing (typically a translated
+    # query hitting stray English words in Chinese pages): their weight drops to the floor.
+    coverage_full: float = 1
+    coverage_terms: float = 4
+    coverage_floor: float = 0.2
 
     k: float = 10.0  # tuned: k=10 beats 20–60 on the EN, ZH and SciFact sets (docs/quality.md)
     name: float = 0.6
@@ -229,6 +237,14 @@ class Searcher:
               filters: SearchFilters | None) -> list[Hit]:
         f = self.fusion
         weight = {"name": f.name, "lexical": f.lexical, "vector": f.vector}
+        lex = channels.get("lexical")
+        if lex is not None and lex.files and "vector" in channels and f.coverage_full > 0:
+            # Keyword evidence is only as strong as the share of the query its best file holds:
+            # a translated query matching stray English words in Chinese pages barely counts.
+            top = max(lex.files, key=lambda fid: lex.files[fid])
+            found, total = self._coverage(top, query)
+            if total >= f.coverage_terms and found <= f.coverage_full:
+                weight["lexical"] *= f.coverage_floor
         scores: dict[int, float] = {}
         matched: dict[int, list[str]] = {}
         for name, channel in channels.items():
@@ -327,6 +343,20 @@ class Searcher:
                     hit.score *= self.fusion.phrase_boost
             hits.sort(key=lambda h: -h.score)
 
+    def _coverage(self, file_id: int, query: str) -> tuple[int, int]:
+        """Most of the query's words (or CJK bigrams) found in one passage of the file, and how many there are."""
+        wanted = set(highlight_terms(query))
+        if not wanted:
+            return 0, 0
+        patterns = [re.compile(_term_regex(t)) for t in wanted]
+        conn = self.catalog.reader()
+        best = 0
+        for (text,) in conn.execute(
+                "SELECT text FROM chunks WHERE file_id=? ORDER BY ordinal LIMIT ?", (file_id, SMALL_FILE_CHUNKS)):
+            low = text.lower()
+            best = max(best, sum(1 for p in patterns if p.search(low)))
+        return best, len(wanted)
+
     def _best_lexical_chunks(self, file_ids: list[int], lex_terms: list[str],
                              terms: list[str]) -> dict[int, list[int]]:
         """The two chunks of each file that hold the most query terms.
@@ -393,6 +423,12 @@ def _sum_channels(a: _Channel, b: _Channel) -> _Channel:
             merged[cid] = max(score, merged.get(cid, -2.0))
         out.chunks[fid] = sorted(merged.items(), key=lambda x: -x[1])
     return out
+
+
+def _term_regex(term: str) -> str:
+    if CJK_CHAR.search(term):
+        return re.escape(term)
+    return r"\b" + re.escape(term[: max(3, len(term) - 2)])
 
 
 def _lead_key(display: str, file_id: int, name_scores: dict[int, float]) -> tuple[float, int, str]:
