@@ -276,6 +276,8 @@ def cmd_provider(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         if args.action == "set":
+            if args.multimodal is not None:
+                settings = settings.replace(multimodal=args.multimodal)
             new = apply_provider_choice(settings, args.name, base_url=args.base_url, model=args.model,
                                         dimensions=args.dimensions, api_key_env=args.api_key_env)
             describe_provider(new)  # validate everything before storing a key or the settings
@@ -383,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--dimensions", type=int)
     ps.add_argument("--api-key-env", help="environment variable holding the API key")
     ps.add_argument("--api-key-stdin", action="store_true", help="read the API key from standard input and store it")
+    ps.add_argument("--multimodal", action=argparse.BooleanOptionalAction, default=None,
+                    help="also embed images and scanned PDFs (Gemini multimodal models)")
     ps.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_provider)
 
