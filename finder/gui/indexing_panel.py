@@ -32,6 +32,9 @@ def status_text(st: IndexStatus) -> str:
         parts.append(tr("%1 waiting").replace("%1", _n(st.pending)))
     if meaning:
         parts.append(meaning)
+    if st.remote:  # say where the text goes whenever it leaves this computer
+        host = st.endpoint.split("://", 1)[-1].split("/", 1)[0] or st.provider
+        parts.append(tr("passages sent to %1").replace("%1", host))
     return "  ·  ".join(parts)
 
 
