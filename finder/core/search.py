@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -92,6 +93,7 @@ class Searcher:
         self.fusion = fusion or Fusion()
         self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._kcache: OrderedDict[tuple[str, int], dict[str, _Channel]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # keyword and meaning passes may run on two threads
         self.timings: dict[str, float] = {}
 
     # -- channels --------------------------------------------------------------------
@@ -152,24 +154,28 @@ class Searcher:
         """
         version = self.catalog.reader().execute("PRAGMA data_version").fetchone()[0]
         key = (query, version)
-        cached = self._kcache.get(key)
+        with self._cache_lock:
+            cached = self._kcache.get(key)
         if cached is None:
             cached = {"name": self.name_channel(query), "lexical": self.lexical_channel(query)}
-            self._kcache[key] = cached
-            if len(self._kcache) > 32:
-                self._kcache.popitem(last=False)
+            with self._cache_lock:
+                self._kcache[key] = cached
+                if len(self._kcache) > 32:
+                    self._kcache.popitem(last=False)
         return cached
 
     def embed_query(self, provider: EmbeddingProvider, query: str) -> np.ndarray:
         key = (provider.model_id, query)
-        vec = self._qcache.get(key)
+        with self._cache_lock:
+            vec = self._qcache.get(key)
+            if vec is not None:
+                self._qcache.move_to_end(key)
         if vec is None:
             vec = provider.embed_query(query)
-            self._qcache[key] = vec
-            if len(self._qcache) > 4096:
-                self._qcache.popitem(last=False)
-        else:
-            self._qcache.move_to_end(key)
+            with self._cache_lock:
+                self._qcache[key] = vec
+                if len(self._qcache) > 4096:
+                    self._qcache.popitem(last=False)
         return vec
 
     def vector_channel_for(self, index: VectorIndex, qvecs: np.ndarray, k: int = 200,

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from finder.core.search import SearchFilters
-from finder.gui.tasks import QUERY, TaskRunner
+from finder.gui.tasks import MEANING, QUERY, TaskRunner
 
 DEBOUNCE_MS = 80  # pause in typing before the meaning pass (it embeds the query)
 FAST_MS = 0  # keyword pass: next event-loop turn, which still coalesces a burst of keys (paste)
@@ -52,6 +52,7 @@ class SearchController(QObject):
         self._fast.setInterval(FAST_MS)
         self._fast.timeout.connect(self._on_keys)
         self._lexical_done_for: tuple[int, str] | None = None
+        self._refined = -1  # generation whose meaning pass has been shown
 
     # -- input -----------------------------------------------------------------------------
     def set_query(self, text: str) -> None:
@@ -145,7 +146,12 @@ class SearchController(QObject):
             if error is not None:
                 self.failed.emit(gen, str(error) or type(error).__name__)
                 return
+            if mode == "lexical" and self._refined == gen:
+                self.dropped += 1  # the meaning pass of this generation already landed
+                return
+            if mode in ("hybrid", "similar"):
+                self._refined = gen
             self.last_latency[mode] = time.perf_counter() - self._started
             self.results_ready.emit(gen, text, hits, mode)
 
-        self.runner.run(work, done, QUERY)
+        self.runner.run(work, done, QUERY if mode == "lexical" else MEANING)

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[[Any, "BaseException | None"], None]
 
-QUERY = "query"
+QUERY = "query"  # keyword passes: never wait behind a meaning pass
+MEANING = "meaning"  # meaning passes and "more like this" (they embed the query)
 INDEX = "index"
 IO = "io"
 
@@ -74,6 +75,7 @@ class TaskRunner(QObject):
         self._relays: set[_Relay] = set()
         self.pools: dict[str, QThreadPool] = {}
         for name, threads, priority in ((QUERY, 1, QThread.Priority.NormalPriority),
+                                        (MEANING, 1, QThread.Priority.NormalPriority),
                                         (INDEX, 1, QThread.Priority.LowestPriority),
                                         (IO, 2, QThread.Priority.LowPriority)):
             pool = QThreadPool(self)
