@@ -82,7 +82,9 @@ class TaskRunner(QObject):
             pool.setObjectName(f"finder-{name}")
             pool.setMaxThreadCount(threads)
             pool.setThreadPriority(priority)
-            pool.setExpiryTimeout(30_000)
+            # Threads live as long as the app: each keeps one SQLite reader connection, so
+            # recycled threads would leave connections behind.
+            pool.setExpiryTimeout(-1)
             self.pools[name] = pool
 
     def run(self, func: Callable[[], Any], callback: Callback | None = None, pool: str = IO,
