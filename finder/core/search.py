@@ -73,6 +73,7 @@ class _Channel:
     """One channel's file ranking: file id → (score, [(chunk id, score), …])."""
 
     files: dict[int, float] = field(default_factory=dict)
+    passage_terms: list[str] = field(default_factory=list)  # keyword channel: terms that pick passages
     chunks: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
 
     def ranked(self) -> list[int]:
@@ -109,8 +110,11 @@ class Searcher:
     def lexical_channel(self, query: str, limit: int = 200) -> _Channel:
         """Files ranked by document-level bm25 (passages are picked later, for shown hits only)."""
         conn = self.catalog.reader()
-        terms = lexical.prune_terms(conn, query_terms(query))
-        channel = _Channel()
+        every = query_terms(query)
+        # One vocabulary lookup per term serves both the ranking and the passage choice.
+        dfs = lexical.doc_freqs(conn, every) if len(every) > 1 else None
+        terms = lexical.prune_terms(conn, every, dfs)
+        channel = _Channel(passage_terms=lexical.rarest_terms(conn, every, 6, dfs))
         docs = lexical.search_docs(conn, terms, limit)
         if not docs:
             return channel
@@ -312,7 +316,8 @@ class Searcher:
         conn = self.catalog.reader()
         terms = highlight_terms(query)
         # The rarest terms pick the passage; all of them would only slow the per-file query.
-        lex_terms = lexical.rarest_terms(conn, query_terms(query), 6)
+        lex = channels.get("lexical")
+        lex_terms = lex.passage_terms if lex is not None else []
         vec = channels.get("vector")
         best_lexical = self._best_lexical_chunks(
             [h.file_id for h in hits if "lexical" in h.channels], lex_terms, terms)

@@ -57,7 +57,8 @@ def delete_name(conn: sqlite3.Connection, file_id: int) -> None:
     conn.execute("DELETE FROM names_fts WHERE rowid=?", (file_id,))
 
 
-def _doc_freqs(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
+def doc_freqs(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
+    """How many documents hold each term (0 for stems not found as typed)."""
     dfs: dict[str, int] = {}
     for term in terms:
         probe = index_text(term).split()
@@ -67,19 +68,20 @@ def _doc_freqs(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
     return dfs
 
 
-def rarest_terms(conn: sqlite3.Connection, terms: list[str], count: int) -> list[str]:
+def rarest_terms(conn: sqlite3.Connection, terms: list[str], count: int,
+                 dfs: dict[str, int] | None = None) -> list[str]:
     """The ``count`` terms found in the fewest documents (unknown stems count as rare)."""
     if len(terms) <= count:
         return terms
-    dfs = _doc_freqs(conn, terms)
+    dfs = dfs if dfs is not None else doc_freqs(conn, terms)
     return sorted(terms, key=lambda t: dfs[t])[:count]
 
 
-def prune_terms(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+def prune_terms(conn: sqlite3.Connection, terms: list[str], dfs: dict[str, int] | None = None) -> list[str]:
     """Drop very common terms (when rarer ones remain) and keep the rarest MAX_TERMS."""
     if len(terms) <= 1:
         return terms
-    dfs = _doc_freqs(conn, terms)
+    dfs = dfs if dfs is not None else doc_freqs(conn, terms)
     total = max(1, conn.execute("SELECT COUNT(*) FROM files WHERE status='indexed'").fetchone()[0] or 1)
     # Stemmed terms are not found in the vocabulary as typed (df 0): they are kept, never dropped.
     rare = [t for t in terms if dfs[t] <= COMMON_FRACTION * total]
