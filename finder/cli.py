@@ -10,22 +10,33 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from finder import __version__
 from finder.core.errors import FinderError
 from finder.core.search import SearchFilters
 from finder.core.types import Hit, IndexStatus
 
+if TYPE_CHECKING:
+    from finder.core.service import FinderService
+
 # Subcommands; `python -m finder` treats any other first argument as paths for the desktop app.
 COMMANDS = ("index", "search", "similar", "status", "forget", "watch", "provider", "retry", "install-desktop")
 
 
-def _service():  # type: ignore[no-untyped-def]
+@contextmanager
+def _service() -> Iterator[FinderService]:
+    """The core for one command, closed (vector cache saved) however the command ends."""
     from finder.core.service import FinderService
 
-    return FinderService()
+    service = FinderService()
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 class _Bars:
@@ -81,22 +92,21 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"keyword-searchable in ~{est.est_seconds_keyword:.0f} s, "
                   f"meaning index in ~{est.est_seconds_embed / 60:.0f} min")
         return 0
-    service = _service()
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    try:
-        with _Bars(sys.stderr.isatty() and not args.quiet) as bars:
-            service.add_roots(paths) if paths else None
-            service.scan([p.resolve() for p in paths] or None, cancel, bars)
-            service.extract_pending(cancel, bars)
-            if not args.no_wait and not cancel.is_set():
-                service.embed(cancel, bars, respect_pause=False)  # asked for now: pause is for the background
-    except FinderError as exc:
-        print(f"finder: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        st = service.status(error_limit=0)
-        service.close()
+    with _service() as service:
+        try:
+            with _Bars(sys.stderr.isatty() and not args.quiet) as bars:
+                service.add_roots(paths) if paths else None
+                service.scan([p.resolve() for p in paths] or None, cancel, bars)
+                service.extract_pending(cancel, bars)
+                if not args.no_wait and not cancel.is_set():
+                    service.embed(cancel, bars, respect_pause=False)  # asked for now: pause is for the background
+        except FinderError as exc:
+            print(f"finder: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            st = service.status(error_limit=0)  # what was done is kept and reported either way
     if not args.quiet:
         print(f"{st.indexed} files indexed ({st.chunks} passages, {st.embedded_chunks} with meaning), "
               f"{st.skipped} skipped, {st.failed} failed", file=sys.stderr)
@@ -122,9 +132,8 @@ def _print_hits(hits: list[Hit]) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    service = _service()
     filters = _filters(args)
-    try:
+    with _service() as service:
         if args.stdin:
             for line in sys.stdin:
                 query = line.rstrip("\n")
@@ -132,29 +141,17 @@ def cmd_search(args: argparse.Namespace) -> int:
                 sys.stdout.write(json.dumps([h.to_json() for h in hits], ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             return 0
-        query = " ".join(args.query)
-        hits = service.search(query, args.limit, mode=args.mode, filters=filters)
-        if args.json:
-            print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
-        else:
-            _print_hits(hits)
-        return 0
-    except FinderError as exc:
-        print(f"finder: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        service.close()
+        hits = service.search(" ".join(args.query), args.limit, mode=args.mode, filters=filters)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
+    else:
+        _print_hits(hits)
+    return 0
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    service = _service()
-    try:
+    with _service() as service:
         hits = service.similar(Path(args.path), args.limit)
-    except FinderError as exc:
-        print(f"finder: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        service.close()
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
     else:
@@ -179,11 +176,8 @@ def _print_status(st: IndexStatus) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    service = _service()
-    try:
+    with _service() as service:
         st = service.status()
-    finally:
-        service.close()
     if args.json:
         print(json.dumps(st.to_json(), ensure_ascii=False))
     else:
@@ -192,22 +186,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    service = _service()
-    try:
+    with _service() as service:
         removed = service.forget(Path(args.path))
-    finally:
-        service.close()
     print(f"forgot {removed} files under {os.path.abspath(args.path)}")
     return 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    service = _service()
-    try:
+    with _service() as service:
         count = service.retry_failed()
         service.extract_pending()
-    finally:
-        service.close()
     print(f"retried {count} files")
     return 0
 
@@ -215,40 +203,35 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from finder.core.live import LiveIndex
 
-    service = _service()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    if args.paths:
-        try:
+    with _service() as service:
+        if args.paths:
             service.add_roots([Path(p) for p in args.paths])
-        except FinderError as exc:
-            print(f"finder: {exc}", file=sys.stderr)
+        if not service.settings.roots:
+            print("finder: no folders to watch; pass some or run `finder index PATH` first", file=sys.stderr)
             return 2
-    if not service.settings.roots:
-        print("finder: no folders to watch; pass some or run `finder index PATH` first", file=sys.stderr)
-        return 2
-    last = {"phase": ""}
+        last = {"phase": ""}
 
-    def progress(p) -> None:  # type: ignore[no-untyped-def]
-        if p.phase != last["phase"] and not args.quiet:
-            label = {"idle": "up to date", "scan": "checking folders", "extract": "keyword index",
-                     "embed": "meaning index", "refine": "English re-scoring"}.get(p.phase, p.phase)
-            print(f"[{time.strftime('%H:%M:%S')}] {label}", file=sys.stderr, flush=True)
-        last["phase"] = p.phase
+        def progress(p) -> None:  # type: ignore[no-untyped-def]
+            if p.phase != last["phase"] and not args.quiet:
+                label = {"idle": "up to date", "scan": "checking folders", "extract": "keyword index",
+                         "embed": "meaning index", "refine": "English re-scoring"}.get(p.phase, p.phase)
+                print(f"[{time.strftime('%H:%M:%S')}] {label}", file=sys.stderr, flush=True)
+            last["phase"] = p.phase
 
-    live = LiveIndex(service, on_progress=progress,
-                     on_notice=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True),
-                     force_polling=args.polling)
-    live.start()
-    if not args.quiet:
-        print(f"watching {', '.join(service.settings.roots)} (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        live.stop()
-        service.close()
+        live = LiveIndex(service, on_progress=progress,
+                         on_notice=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True),
+                         force_polling=args.polling)
+        live.start()
+        if not args.quiet:
+            print(f"watching {', '.join(service.settings.roots)} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            live.stop()
     return 0
 
 
@@ -412,6 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("search needs a QUERY (or --stdin)")
     try:
         return int(args.func(args))
+    except FinderError as exc:  # a known problem (bad path, catalog locked, provider down): one sentence
+        print(f"finder: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
