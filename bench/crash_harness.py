@@ -29,7 +29,6 @@ exercised with a small corpus, and saves the graph after every batch.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -53,6 +52,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # after PYTHONPATH, so a patched tree can be tried in its place
+sys.path.append(str(ROOT / "tests" / "core"))
+
+from fakes import HashProvider  # noqa: E402  (the same deterministic embedder the tests use)
 
 HASH_MODEL_ID = "test/crash-hash-64"
 HASH_BATCH = 8
@@ -76,38 +78,21 @@ def text_hash(text: str) -> str:
     return th(text)
 
 
-class CrashHashProvider:
-    """Deterministic bag-of-words embedder that logs what it embeds and sleeps a little per batch."""
+class CrashHashProvider(HashProvider):
+    """The tests' bag-of-words embedder, slowed a little per batch so timed kills land in it."""
 
     name = "crash-hash"
     model_id = HASH_MODEL_ID
-    dimension = 64
     max_batch = HASH_BATCH
-    max_input_chars = 4000
-    remote = False
 
     def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
         self.delay = delay
-
-    def _vec(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dimension, dtype=np.float32)
-        for word in re.findall(r"\w+", text.lower()):
-            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-            v[h % self.dimension] += 1.0
-        if not v.any():
-            v[0] = 1.0
-        return v / np.linalg.norm(v)
 
     def embed_documents(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> np.ndarray:
         if self.delay:
             time.sleep(self.delay)  # stretch embedding so that timed kills land in it
-        return np.stack([self._vec(t) for t in texts])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vec(text)
-
-    def close(self) -> None:
-        pass
+        return np.stack([self._vec(t) for t in texts])  # no in-memory record: the log file is the record
 
 
 class LoggedProvider:
