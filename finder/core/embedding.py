@@ -234,4 +234,3 @@ def file_vectors(catalog: Catalog, model_id: str, file_key: bytes) -> np.ndarray
     return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
 
 
-__all__ = ["Embedder", "EmbedStats", "missing_count", "lower_thread_priority", "file_vectors", "path_from_key"]

@@ -90,7 +90,6 @@ class Indexer:
         self.catalog = catalog
         self.settings = settings
         self.media = False  # True while a multimodal provider can embed image files
-        self._stop = threading.Event()
 
     def supported(self, path: Path) -> bool:
         """Files we index: documents always, images only with a multimodal provider."""

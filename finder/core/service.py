@@ -46,7 +46,6 @@ class FinderService:
         self._indexes: dict[str, VectorIndex] = {}
         self._injected = provider
         self.searcher = Searcher(self.catalog, self._semantic, secondary=self._secondary)
-        self.embedder: Embedder | None = None
 
     # -- settings --------------------------------------------------------------------
     def update_settings(self, settings: Settings) -> None:
@@ -201,7 +200,6 @@ class FinderService:
         embedder = Embedder(self.catalog, provider, index, cpu_cap, self.settings.send_secrets)
         if interrupt is not None:
             embedder.interrupt = interrupt
-        self.embedder = embedder
         if self.settings.paused and respect_pause:
             embedder.pause.set()
         stats = embedder.run(cancel, on_progress)
@@ -221,7 +219,6 @@ class FinderService:
             refine = Embedder(self.catalog, second, self.vector_index(second), cpu_cap)
             if interrupt is not None:
                 refine.interrupt = interrupt
-            self.embedder = refine
 
             def relabel(p: Progress) -> None:
                 if on_progress is not None:
